@@ -1,0 +1,165 @@
+"""The command line: parse arguments, call one function, map the outcome to an exit code.
+
+Exit status: 0 success, 1 content problems, 2 usage problems.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from slugify import slugify
+
+from . import site
+from .models import ContentError, UsageError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "check", "new", "serve", "test")
+
+
+def parser(project: Path) -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="build.py", description="Build a cross-linked static explainer site from Markdown briefs.",
+        epilog="Exit status: 0 success, 1 content problems (each listed as file:line: message), "
+               "2 usage problems. Without a command, 'build' is meant.")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the site (the default command)",
+                                description="Read the briefs and write the whole site.")
+    content_option(build, project)
+    build.add_argument("--out", type=Path, default=project / "site", metavar="DIR",
+                       help="output folder (default: site/); replaced as a whole on success")
+    build.add_argument("--site-url", metavar="URL",
+                       help="absolute address the site is served from, e.g. https://user.github.io/repo/; "
+                            "enables sitemap.xml, feed.xml and canonical links (overrides site.yml's url)")
+    config_options(build)
+    check = commands.add_parser("check", help="validate briefs, links, anchors and citations; write nothing")
+    content_option(check, project)
+    config_options(check)
+    check.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
+    new = commands.add_parser("new", help="start a new brief from a front-matter skeleton")
+    new.add_argument("title", help="title of the brief; its slug names the file")
+    content_option(new, project)
+    tests = commands.add_parser("test", help="run the whole test suite (installs test tools first)")
+    tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    return top
+
+
+def content_option(command: argparse.ArgumentParser, project: Path) -> None:
+    command.add_argument("--content", type=Path, default=project / "content", metavar="DIR",
+                         help="folder of Markdown briefs (default: content/)")
+
+
+def config_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, metavar="FILE",
+                         help="site settings file (default: site.yml beside build.py, if present)")
+    command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
+
+
+def main(argv: list[str], project: Path) -> int:
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]
+    args = parser(project).parse_args(argv)
+    try:
+        return run(args, project)
+    except UsageError as error:
+        print(f"build.py: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ContentError as error:
+        print_problems(error.problems)
+        return EXIT_CONTENT
+
+
+def run(args: argparse.Namespace, project: Path) -> int:
+    if args.command == "test":
+        return run_tests(project, args.pytest_args)
+    if args.command == "new":
+        return new_brief(args.content, args.title)
+    options = make_options(args, project)
+    if args.command == "check":
+        report = site.check(options)
+        print_problems(report.warnings)
+        print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
+              + (f", {len(report.warnings)} warnings" if report.warnings else ""))
+        return EXIT_CONTENT if args.strict and report.warnings else EXIT_OK
+    report = site.build(options)
+    print_problems(report.warnings)
+    print(f"Built {report.briefs} briefs into {shown(options.out)}: {report.pages} pages, "
+          f"{report.files} files in {report.seconds:.2f} s")
+    return EXIT_OK
+
+
+def make_options(args: argparse.Namespace, project: Path) -> site.Options:
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    site_url = getattr(args, "site_url", None)
+    if site_url is not None:
+        parts = urlsplit(site_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--site-url {site_url!r} is not an absolute http(s) address such as "
+                             "https://user.github.io/repo/")
+    return site.Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
+                        config=args.config, site_url=site_url, drafts=args.drafts)
+
+
+def print_problems(problems) -> None:
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        print(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found; nothing was written:",
+              file=sys.stderr)
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+
+
+def shown(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return (path.as_posix() if relative.startswith("..") else relative) + "/"
+
+
+SKELETON = """---
+title: {title}
+date: {date}
+summary: One or two sentences shown in lists and search results.
+topics: []
+entities: []
+related: []
+draft: true
+events:
+  # - {{date: 2024-09-18, title: "What happened"}}
+sources:
+  # - {{id: source-id, title: "Article title", publisher: Publisher, url: "https://...", date: 2024-09-19}}
+---
+
+Write the brief here. Link to other briefs with [[their-slug]] and cite sources with [@source-id].
+"""
+
+
+def new_brief(content: Path, title: str) -> int:
+    slug = slugify(title)
+    if not slug:
+        raise UsageError(f"cannot make a file name from the title {title!r}; use letters or digits")
+    path = content / f"{slug}.md"
+    if path.exists():
+        raise UsageError(f"{path} already exists; choose another title or edit that brief")
+    content.mkdir(parents=True, exist_ok=True)
+    today = build_date()
+    quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(SKELETON.format(title=quoted, date=today.isoformat()))
+    print(f"Wrote {path} (a draft: set draft: false to publish it)")
+    return EXIT_OK
+
+
+def build_date() -> dt.date:
+    """Today, or SOURCE_DATE_EPOCH when a reproducible date is asked for."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def run_tests(project: Path, pytest_args: list[str]) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=project)

@@ -1,0 +1,58 @@
+"""Site settings from an optional site.yml: title, description, URL, language, author."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .frontmatter import FrontMatterError, parse_yaml
+from .load import LANG_TAG, Fields, display_path
+from .models import Problem, SiteConfig
+
+CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname")
+
+
+def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, list[Problem]]:
+    """Read site.yml if there is one; `site_url` from the command line wins over its url."""
+    data, fields = {}, Fields(display_path(path) if path else "site.yml", {})
+    if path is not None and path.exists():
+        try:
+            data, lines = parse_yaml(path.read_text(encoding="utf-8-sig"), 1)
+        except FrontMatterError as error:
+            return SiteConfig(), [Problem(fields.path, error.line, str(error))]
+        except UnicodeDecodeError:
+            return SiteConfig(), [Problem(fields.path, 0, "is not valid UTF-8; save it as UTF-8")]
+        fields.lines = lines
+        if not isinstance(data, dict):
+            return SiteConfig(), [Problem(fields.path, 1, "must be a mapping of keys to values, e.g. 'title: ...'")]
+        fields.warn_unknown(data, (), CONFIG_KEYS)
+    defaults = SiteConfig()
+    url = site_url if site_url is not None else fields.text(data, ("url",))
+    config = SiteConfig(
+        title=fields.text(data, ("title",)) or defaults.title,
+        description=fields.text(data, ("description",)),
+        url=checked_url(url, fields),
+        language=checked_language(fields.text(data, ("language",)) or defaults.language, fields),
+        author=fields.text(data, ("author",)),
+        intro=fields.text(data, ("intro",)),
+        start_here=fields.texts(data, ("start_here",)),
+        cname=fields.text(data, ("cname",)),
+    )
+    return config, fields.problems
+
+
+def checked_url(url: str, fields: Fields) -> str:
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fields.problem(("url",), f"{url!r} is not an absolute http(s) address such as "
+                                 "https://user.github.io/repo/")
+        return ""
+    return url.rstrip("/") + "/"
+
+
+def checked_language(language: str, fields: Fields) -> str:
+    if not LANG_TAG.fullmatch(language):
+        fields.problem(("language",), f"{language!r} is not a language tag such as 'en'")
+        return SiteConfig().language
+    return language

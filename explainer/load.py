@@ -1,0 +1,289 @@
+"""Stage 1, load: read every brief, split and parse its front matter, validate it
+into frozen `Brief` records. Never raises for a content error: every problem
+is collected with its file and line and returned beside the briefs."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from slugify import slugify
+
+from .dates import PartialDate, parse_full_date, parse_partial_date
+from .frontmatter import FrontMatterError, dotted, parse_yaml, split_front_matter
+from .models import Brief, Event, Figure, Problem, Source
+
+BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
+              "draft", "lang", "figures", "events", "sources")
+EVENT_KEYS = ("date", "end", "title", "summary", "topics", "entities", "circa")
+SOURCE_KEYS = ("id", "title", "publisher", "url", "date")
+FIGURE_KEYS = ("label", "value", "source", "note")
+URL_SCHEMES = ("http://", "https://", "mailto:")
+SOURCE_ID = re.compile(r"[A-Za-z0-9](?:[\w.:-]*[A-Za-z0-9_])?")
+LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+MAX_BRIEF_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Loaded:
+    briefs: tuple[Brief, ...]
+    problems: tuple[Problem, ...]
+
+
+def load_content(content_dir: Path) -> Loaded:
+    briefs, problems = [], []
+    for path in brief_files(content_dir):
+        brief, found = load_brief(path, content_dir)
+        problems.extend(found)
+        if brief is not None:
+            briefs.append(brief)
+    return Loaded(tuple(briefs), tuple(problems))
+
+
+def brief_files(content_dir: Path) -> list[Path]:
+    """Every .md file under the folder, in a sorted walk; hidden entries are skipped."""
+    found = []
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder, f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
+    return found
+
+
+def display_path(path: Path) -> str:
+    """The path as the author typed it from the project: relative when possible."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem]]:
+    shown = display_path(path)
+    try:
+        text = read_text(path, content_dir)
+        split = split_front_matter(text)
+        data, lines = parse_yaml(split.front, split.front_line)
+    except FrontMatterError as error:
+        return None, [Problem(shown, error.line, str(error))]
+    if not isinstance(data, dict):
+        return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
+                                                       "e.g. 'title: ...'")]
+    fields = Fields(shown, lines)
+    rel_path = path.relative_to(content_dir).as_posix()
+    brief = validate_brief(data, fields, rel_path, split.body, split.body_line)
+    return brief, fields.problems
+
+
+def read_text(path: Path, content_dir: Path) -> str:
+    if path.is_symlink() and not path.resolve().is_relative_to(content_dir.resolve()):
+        raise FrontMatterError(0, "is a symbolic link to a file outside the content folder; "
+                                  "copy the file in instead")
+    size = path.stat().st_size
+    if size > MAX_BRIEF_BYTES:
+        raise FrontMatterError(0, f"is {size // 1048576} MB; a brief may be at most "
+                                  f"{MAX_BRIEF_BYTES // 1048576} MB")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise FrontMatterError(line, f"is not valid UTF-8 (byte 0x{raw[error.start]:02x}); "
+                                     "save the file as UTF-8") from error
+    if not text.strip():
+        raise FrontMatterError(0, "is empty; a brief needs front matter with title, date and summary")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Fields:
+    """Reads typed values out of parsed front matter, noting each problem with its line."""
+
+    def __init__(self, path: str, lines: dict[tuple, int]):
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def line(self, key: tuple) -> int:
+        while key and key not in self.lines:
+            key = key[:-1]
+        return self.lines.get(key, 1)
+
+    def problem(self, key: tuple, message: str, warning: bool = False) -> None:
+        self.problems.append(Problem(self.path, self.line(key), f"{dotted(key)}: {message}", warning))
+
+    def text(self, data: dict, key: tuple, required: bool = False) -> str:
+        value = data.get(key[-1])
+        if value is None:
+            if required:
+                self.problem(key, f"is required; add '{key[-1]}: ...'")
+            return ""
+        if isinstance(value, (bool, list, dict)):
+            self.problem(key, f"must be text, not {describe(value)}")
+            return ""
+        return str(value).strip()
+
+    def flag(self, data: dict, key: tuple) -> bool:
+        value = data.get(key[-1], False)
+        if not isinstance(value, bool):
+            self.problem(key, f"must be true or false, not {value!r}")
+            return False
+        return value
+
+    def texts(self, data: dict, key: tuple) -> tuple[str, ...]:
+        value = data.get(key[-1])
+        if value is None:
+            return ()
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem(key, f"must be a list, e.g. [a, b], not {describe(value)}")
+            return ()
+        items = []
+        for index, item in enumerate(value):
+            if isinstance(item, (bool, list, dict)) or item is None or not str(item).strip():
+                self.problem(key + (index,), f"must be text, not {describe(item)}")
+            else:
+                items.append(str(item).strip())
+        return tuple(items)
+
+    def date(self, data: dict, key: tuple, full: bool, required: bool = False) -> PartialDate | None:
+        value = data.get(key[-1])
+        if value is None:
+            if required:
+                self.problem(key, "is required; add a date such as 2024-09-19")
+            return None
+        try:
+            return parse_full_date(value) if full else parse_partial_date(value)
+        except ValueError as error:
+            self.problem(key, str(error))
+            return None
+
+    def mappings(self, data: dict, key: tuple, known: tuple[str, ...]) -> list[tuple[tuple, dict]]:
+        value = data.get(key[-1])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(key, f"must be a list of mappings, not {describe(value)}")
+            return []
+        found = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.problem(key + (index,), f"must be a mapping such as {{title: ...}}, not {describe(item)}")
+                continue
+            self.warn_unknown(item, key + (index,), known)
+            found.append((key + (index,), item))
+        return found
+
+    def warn_unknown(self, data: dict, key: tuple, known: tuple[str, ...]) -> None:
+        for name in data:
+            if name not in known:
+                self.problem(key + (str(name),), f"unknown key '{name}' is ignored "
+                                                 f"(known keys: {', '.join(known)})", warning=True)
+
+
+def describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_line: int) -> Brief:
+    fields.warn_unknown(data, (), BRIEF_KEYS)
+    sources = tuple(validate_source(key, item, fields) for key, item in fields.mappings(data, ("sources",), SOURCE_KEYS))
+    check_unique_sources(sources, fields)
+    source_ids = {s.id for s in sources}
+    topics = fields.texts(data, ("topics",))
+    date = fields.date(data, ("date",), full=True, required=True)
+    updated = fields.date(data, ("updated",), full=True)
+    if date and updated and updated.first_day() < date.first_day():
+        fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}")
+    return Brief(
+        path=fields.path, rel_path=rel_path,
+        slug=validate_slug(data, fields, rel_path),
+        title=fields.text(data, ("title",), required=True),
+        date=date or PartialDate(1970, 1, 1), updated=updated,
+        summary=fields.text(data, ("summary",), required=True),
+        topics=topics,
+        entities=fields.texts(data, ("entities",)),
+        related=fields.texts(data, ("related",)),
+        draft=fields.flag(data, ("draft",)),
+        lang=validate_lang(data, fields),
+        figures=tuple(validate_figure(key, item, fields, source_ids)
+                      for key, item in fields.mappings(data, ("figures",), FIGURE_KEYS)),
+        events=tuple(e for key, item in fields.mappings(data, ("events",), EVENT_KEYS)
+                     if (e := validate_event(key, item, fields, topics)) is not None),
+        sources=sources, body=body, body_line=body_line,
+        lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1),
+    )
+
+
+def validate_slug(data: dict, fields: Fields, rel_path: str) -> str:
+    stem = Path(rel_path).stem
+    slug = fields.text(data, ("slug",)) or stem
+    if not is_slug(slug):
+        where = "slug" if data.get("slug") else "file name"
+        fields.problem(("slug",), f"the {where} gives the slug {slug!r}, which is not lowercase letters, "
+                                  f"digits and hyphens; use e.g. 'slug: {slugify(slug) or 'my-brief'}'")
+    return slug
+
+
+def is_slug(text: str) -> bool:
+    return bool(re.fullmatch(r"[^\W_](?:[\w-]*[^\W_])?", text)) and text == text.lower()
+
+
+def validate_lang(data: dict, fields: Fields) -> str:
+    lang = fields.text(data, ("lang",))
+    if lang and not LANG_TAG.fullmatch(lang):
+        fields.problem(("lang",), f"{lang!r} is not a language tag such as 'en', 'ur' or 'pt-BR'")
+        return ""
+    return lang
+
+
+def validate_source(key: tuple, item: dict, fields: Fields) -> Source:
+    source_id = fields.text(item, key + ("id",), required=True)
+    if source_id and not SOURCE_ID.fullmatch(source_id):
+        fields.problem(key + ("id",), f"{source_id!r} may hold only letters, digits and . : - _ "
+                                      "(it is cited as [@id])")
+    url = fields.text(item, key + ("url",))
+    if url and not url.lower().startswith(URL_SCHEMES):
+        fields.problem(key + ("url",), f"{url!r} is not an http, https or mailto address")
+        url = ""
+    return Source(id=source_id, title=fields.text(item, key + ("title",), required=True),
+                  publisher=fields.text(item, key + ("publisher",)), url=url,
+                  date=fields.date(item, key + ("date",), full=False), line=fields.line(key))
+
+
+def check_unique_sources(sources: tuple[Source, ...], fields: Fields) -> None:
+    seen = set()
+    for index, source in enumerate(sources):
+        if source.id in seen:
+            fields.problem(("sources", index, "id"), f"the id {source.id!r} is used twice in this brief")
+        seen.add(source.id)
+
+
+def validate_figure(key: tuple, item: dict, fields: Fields, source_ids: set[str]) -> Figure:
+    source = fields.text(item, key + ("source",))
+    if source and source not in source_ids:
+        fields.problem(key + ("source",), f"no source with id {source!r} in this brief's sources "
+                                          f"(ids: {', '.join(sorted(source_ids)) or 'none'})")
+    return Figure(label=fields.text(item, key + ("label",), required=True),
+                  value=fields.text(item, key + ("value",), required=True),
+                  source=source, note=fields.text(item, key + ("note",)), line=fields.line(key))
+
+
+def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[str, ...]) -> Event | None:
+    """An event without topics of its own takes the brief's."""
+    date = fields.date(item, key + ("date",), full=False, required=True)
+    end = fields.date(item, key + ("end",), full=False)
+    title = fields.text(item, key + ("title",), required=True)
+    if date and end and end.last_day() < date.first_day():
+        fields.problem(key + ("end",), f"{end.iso()} is before the event's start {date.iso()}")
+    if date is None:
+        return None
+    return Event(date=date, end=end, title=title, summary=fields.text(item, key + ("summary",)),
+                 topics=fields.texts(item, key + ("topics",)) or brief_topics, entities=fields.texts(item, key + ("entities",)),
+                 circa=fields.flag(item, key + ("circa",)), line=fields.line(key))

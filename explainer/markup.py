@@ -1,0 +1,241 @@
+"""Markdown to HTML for one brief, with our own link syntax.
+
+`[[slug]]`, `[[slug#heading|text]]`, `[text](other.md#heading)` and citations
+`[@id]` all go through one resolver, which turns them into relative links and
+records every link with its file line so the link stage can check targets and
+anchors after all bodies are rendered. Rendering is a pure function of the
+brief and the link index, so it can be cached and run in worker processes.
+"""
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify as toc_slugify
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from .models import Brief, Problem
+from .urls import output_path, relative_url
+
+EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "toc", "md_in_html"]
+WIKILINK = r"\[\[([^\[\]\n]+?)\]\]"
+CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
+SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref")
+ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """What a body needs to know of the other briefs: their titles and files."""
+    titles: dict[str, str]      # slug -> title
+    paths: dict[str, str]       # rel_path in content -> slug
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str        # slug of the brief linked to
+    anchor: str
+    raw: str           # as written, for messages
+    line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str
+    headings: tuple[Heading, ...]
+    ids: frozenset[str]            # every element id in the html: the valid anchors
+    links: tuple[Link, ...]
+    citations: tuple[str, ...]     # source ids cited, in order of first use
+    problems: tuple[Problem, ...]
+
+
+def heading_id(value: str, separator: str) -> str:
+    """Python-Markdown's own ids ('What was decided' -> 'what-was-decided');
+    headings in other scripts keep their letters instead of becoming '_1'."""
+    return toc_slugify(value, separator) or toc_slugify(value, separator, unicode=True)
+
+
+class Renderer:
+    """One Markdown instance reused across briefs (reset between them)."""
+
+    def __init__(self):
+        self.extension = ExplainerExtension()
+        self.md = markdown.Markdown(
+            extensions=EXTENSIONS + [self.extension],
+            extension_configs={"toc": {"slugify": heading_id}, "footnotes": {"UNIQUE_IDS": False}},
+            output_format="html")
+
+    def render(self, brief: Brief, index: LinkIndex) -> Body:
+        context = Context(brief, index)
+        self.extension.context = context
+        self.md.reset()
+        try:
+            html = self.md.convert(brief.body)
+            headings = tuple(flatten_toc(self.md.toc_tokens))
+        finally:
+            self.extension.context = None
+        return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
+                    links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
+                    problems=tuple(context.problems))
+
+
+def flatten_toc(tokens) -> list[Heading]:
+    found = []
+    for token in tokens:
+        found.append(Heading(token["level"], token["id"], token["name"]))
+        found.extend(flatten_toc(token["children"]))
+    return found
+
+
+class Context:
+    """Per-brief state of one conversion: the resolver and what it recorded."""
+
+    def __init__(self, brief: Brief, index: LinkIndex):
+        self.brief = brief
+        self.index = index
+        self.page = output_path("brief", brief.slug)
+        self.source_numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
+        self.links: list[Link] = []
+        self.citations: list[str] = []
+        self.problems: list[Problem] = []
+        self._search_from: dict[str, int] = {}
+
+    def line_of(self, needle: str) -> int:
+        """File line of the next occurrence of `needle` in the body (source order)."""
+        body = self.brief.body
+        start = self._search_from.get(needle, 0)
+        position = body.find(needle, start)
+        if position < 0:
+            position = max(body.find(needle), 0)
+        self._search_from[needle] = position + 1
+        return self.brief.body_line + body.count("\n", 0, position)
+
+    def problem(self, line: int, message: str, warning: bool = False) -> None:
+        self.problems.append(Problem(self.brief.path, line, message, warning))
+
+    def link_to(self, slug: str, anchor: str, raw: str, needle: str) -> str:
+        """Record a link to a brief and return its href from this page."""
+        line = self.line_of(needle)
+        if slug not in self.index.titles:
+            self.problem(line, f"link {raw!r}: no brief with slug {slug!r}{suggest(slug, self.index.titles)}")
+            return "#"
+        if slug == self.brief.slug and not anchor:
+            self.problem(line, f"link {raw!r} points at this brief itself; remove it or add a #heading",
+                         warning=True)
+        self.links.append(Link(slug, anchor, raw, line))
+        return relative_url(self.page, output_path("brief", slug), anchor)
+
+    def slug_of_path(self, path: str, raw: str) -> str:
+        folder = posixpath.dirname(self.brief.rel_path)
+        resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
+        slug = self.index.paths.get(resolved)
+        if slug is None:
+            self.problem(self.line_of(raw), f"link {raw!r}: no brief at content/{resolved}"
+                                            f"{suggest(resolved, self.index.paths)}")
+        return slug or ""
+
+    def cite(self, source_id: str) -> int | None:
+        number = self.source_numbers.get(source_id)
+        if number is None:
+            self.problem(self.line_of("@" + source_id),
+                         f"citation [@{source_id}]: no source with that id in this brief's sources"
+                         f"{suggest(source_id, self.source_numbers)}")
+        else:
+            self.citations.append(source_id)
+        return number
+
+
+def suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class ExplainerExtension(Extension):
+    def __init__(self):
+        super().__init__()
+        self.context: Context | None = None
+
+    def extendMarkdown(self, md):
+        # Above the stock link pattern (160) so '[[' and '[@' are ours, below
+        # backticks (190) so code spans stay literal.
+        md.inlinePatterns.register(WikiLinkProcessor(WIKILINK, self), "explainer-wikilink", 175)
+        md.inlinePatterns.register(CitationProcessor(CITATION, self), "explainer-citation", 174)
+        md.treeprocessors.register(MarkdownLinkProcessor(md, self), "explainer-mdlinks", 15)
+
+
+class WikiLinkProcessor(InlineProcessor):
+    def __init__(self, pattern: str, extension: ExplainerExtension):
+        super().__init__(pattern)
+        self.extension = extension
+
+    def handleMatch(self, m, data):
+        context = self.extension.context
+        inner = m.group(1)
+        target, _, text = inner.partition("|")
+        slug, _, anchor = target.strip().partition("#")
+        slug = slug.strip()
+        element = etree.Element("a")
+        element.set("href", context.link_to(slug, anchor.strip(), m.group(0), m.group(0)))
+        element.set("class", "wikilink")
+        element.text = text.strip() or context.index.titles.get(slug, slug)
+        return element, m.start(0), m.end(0)
+
+
+class CitationProcessor(InlineProcessor):
+    def __init__(self, pattern: str, extension: ExplainerExtension):
+        super().__init__(pattern)
+        self.extension = extension
+
+    def handleMatch(self, m, data):
+        context = self.extension.context
+        sup = etree.Element("sup")
+        sup.set("class", "cite")
+        sup.text = "["
+        ids = [part.strip()[1:] for part in m.group(1).split(";")]
+        last = None
+        for position, source_id in enumerate(ids):
+            number = context.cite(source_id)
+            if position:
+                last.tail = ", "
+            last = etree.SubElement(sup, "a")
+            last.set("href", f"#src-{source_id}")
+            last.set("class", "citation")
+            last.text = str(number) if number else "?"
+        last.tail = "]"
+        return sup, m.start(0), m.end(0)
+
+
+class MarkdownLinkProcessor(Treeprocessor):
+    """Rewrites `[text](other.md#heading)` and checks `[text](#heading)`."""
+
+    def __init__(self, md, extension: ExplainerExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root):
+        context = self.extension.context
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or element.get("class") in SKIPPED_LINK_CLASSES:
+                continue
+            if not parts.path and parts.fragment:
+                element.set("href", context.link_to(context.brief.slug, unquote(parts.fragment), href, href))
+            elif parts.path.endswith(".md"):
+                slug = context.slug_of_path(parts.path, href)
+                if slug:
+                    element.set("href", context.link_to(slug, unquote(parts.fragment), href, href))

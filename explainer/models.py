@@ -1,0 +1,100 @@
+"""The plain, frozen records that flow from one stage to the next."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .dates import PartialDate
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, said where it is and how to fix it."""
+    path: str
+    line: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{self.message}"
+
+
+class ContentError(Exception):
+    """The input has problems; carries every one of them, sorted."""
+
+    def __init__(self, problems):
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(Exception):
+    """The command line asks for something the builder refuses to do."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str
+    date: PartialDate | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: str
+    source: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Event:
+    date: PartialDate
+    end: PartialDate | None
+    title: str
+    summary: str
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]
+    circa: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Brief:
+    path: str            # as shown in messages, e.g. content/trade/x.md
+    rel_path: str        # POSIX path inside the content folder, for .md links
+    slug: str
+    title: str
+    date: PartialDate
+    updated: PartialDate | None
+    summary: str
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]
+    related: tuple[str, ...]
+    draft: bool
+    lang: str
+    figures: tuple[Figure, ...]
+    events: tuple[Event, ...]
+    sources: tuple[Source, ...]
+    body: str
+    body_line: int       # file line of the body's first line
+    lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
+
+    def line_of(self, field: str) -> int:
+        return dict(self.lines).get(field, 1)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "Explainer"
+    description: str = ""
+    url: str = ""
+    language: str = "en"
+    author: str = ""
+    intro: str = ""
+    start_here: tuple[str, ...] = ()
+    cname: str = ""

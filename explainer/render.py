@@ -1,0 +1,246 @@
+"""Stage 3, render: turn the site graph into pages through Jinja.
+
+Each page gets one view model with every href already made relative to that
+page and every date already written out; templates only lay out. Autoescape
+is on and undefined names are errors, so front matter can never become markup.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import markdown
+from markupsafe import Markup
+
+from .dates import display_range
+from .link import Group, SiteGraph, TimelineEntry
+from .models import Brief
+from .urls import absolute_url, output_path, relative_url, static_path
+
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
+WORDS_PER_MINUTE = 220
+TOC_MIN_HEADINGS = 3
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str          # inside the output folder, POSIX
+    content: bytes
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True)
+
+
+def render_site(graph: SiteGraph, env: jinja2.Environment, static_dir: Path) -> list[Page]:
+    """Every page of the site, in a fixed order."""
+    css = (static_dir / "style.css").read_text(encoding="utf-8") if (static_dir / "style.css").exists() else ""
+    views = [("index.html", output_path("index"), index_view(graph)),
+             ("timeline.html", output_path("timeline"), timeline_view(graph)),
+             ("groups.html", "topics.html", groups_view(graph, "topic")),
+             ("groups.html", "entities.html", groups_view(graph, "entity")),
+             ("404.html", output_path("404"), not_found_view(graph, css))]
+    views += [("brief.html", output_path("brief", b.slug), brief_view(graph, b)) for b in graph.briefs]
+    views += [("group.html", output_path("topic", g.slug), group_view(graph, g, "topic")) for g in graph.topics]
+    views += [("group.html", output_path("entity", g.slug), group_view(graph, g, "entity"))
+              for g in graph.entities]
+    if graph.config.url:
+        views += [("feed.xml", output_path("feed"), feed_view(graph)),
+                  ("sitemap.xml", output_path("sitemap"), sitemap_view(graph))]
+    return [Page(path, env.get_template(template).render(**view).encode("utf-8"))
+            for template, path, view in views]
+
+
+# -- pieces shared by every page ------------------------------------------------
+
+def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str = "",
+           crumbs: tuple[tuple[str, str], ...] = ()) -> dict:
+    """What the base layout needs: head, navigation and breadcrumbs."""
+    config = graph.config
+    language = lang or config.language
+    home = relative_url(path, output_path("index"))
+    return {
+        "site": {"title": config.title, "description": config.description, "author": config.author},
+        "page": {
+            "title": title if path == output_path("index") else f"{title} · {config.title}",
+            "heading": title, "description": description, "lang": language,
+            "dir": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "",
+            "canonical": absolute_url(config.url, path) if config.url else "",
+            "css": relative_url(path, static_path("style.css")),
+            "feed": relative_url(path, output_path("feed")) if config.url else "",
+        },
+        "nav": [{"text": text, "href": relative_url(path, target), "current": target == path}
+                for text, target in (("Home", output_path("index")), ("Timeline", output_path("timeline")),
+                                     ("Topics", "topics.html"), ("Entities", "entities.html"))],
+        "crumbs": [{"text": "Home", "href": home}] + [{"text": text, "href": relative_url(path, target)}
+                                                       for text, target in crumbs],
+    }
+
+
+def brief_card(graph: SiteGraph, path: str, slug: str) -> dict:
+    brief = graph.by_slug[slug]
+    return {"title": brief.title, "href": relative_url(path, output_path("brief", slug)),
+            "summary": brief.summary, "date_iso": brief.date.iso(), "date_text": brief.date.display()}
+
+
+def name_links(graph: SiteGraph, path: str, names: tuple[str, ...], kind: str) -> list[dict]:
+    slugs = graph.topic_slugs if kind == "topic" else graph.entity_slugs
+    groups = {g.slug: g for g in (graph.topics if kind == "topic" else graph.entities)}
+    links = {}
+    for name in names:
+        group = groups[slugs[name]]
+        links[group.slug] = {"name": group.name, "slug": group.slug,
+                             "href": relative_url(path, output_path(kind, group.slug))}
+    return list(links.values())
+
+
+def event_view(graph: SiteGraph, path: str, entry: TimelineEntry) -> dict:
+    event = entry.event
+    topics = name_links(graph, path, event.topics, "topic")
+    entities = name_links(graph, path, event.entities, "entity")
+    return {
+        "date_text": display_range(event.date, event.end, event.circa),
+        "date_iso": event.date.iso(), "year": event.date.year,
+        "precision": event.date.precision,
+        "title": event.title, "summary": event.summary,
+        "brief": brief_card(graph, path, entry.brief),
+        "topics": topics, "entities": entities,
+        "topic_slugs": " ".join(t["slug"] for t in topics),
+        "entity_slugs": " ".join(e["slug"] for e in entities),
+    }
+
+
+def years(events: list[dict]) -> list[dict]:
+    grouped: dict[int, list[dict]] = {}
+    for event in events:
+        grouped.setdefault(event["year"], []).append(event)
+    return [{"year": year, "id": f"y{year}", "events": items} for year, items in grouped.items()]
+
+
+# -- one function per kind of page ---------------------------------------------
+
+def index_view(graph: SiteGraph) -> dict:
+    path = output_path("index")
+    config = graph.config
+    return {
+        **chrome(graph, path, config.title, config.description or "An explainer site."),
+        "intro": Markup(markdown.markdown(config.intro, extensions=["attr_list"])) if config.intro else "",
+        "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
+        "briefs": [brief_card(graph, path, b.slug) for b in graph.briefs],
+        "topics": group_cards(graph, path, "topic"),
+        "entities": group_cards(graph, path, "entity"),
+        "timeline_href": relative_url(path, output_path("timeline")),
+        "event_count": len(graph.timeline),
+    }
+
+
+def group_cards(graph: SiteGraph, path: str, kind: str) -> list[dict]:
+    groups = graph.topics if kind == "topic" else graph.entities
+    return [{"name": g.name, "href": relative_url(path, output_path(kind, g.slug)),
+             "count": len(g.briefs), "events": len(g.events)} for g in groups]
+
+
+def groups_view(graph: SiteGraph, kind: str) -> dict:
+    path = "topics.html" if kind == "topic" else "entities.html"
+    title = "Topics" if kind == "topic" else "Entities"
+    what = "subjects" if kind == "topic" else "people, countries and organisations"
+    return {**chrome(graph, path, title, f"All the {what} covered by {graph.config.title}."),
+            "kind": kind, "groups": group_cards(graph, path, kind)}
+
+
+def brief_view(graph: SiteGraph, brief: Brief) -> dict:
+    path = output_path("brief", brief.slug)
+    body = graph.bodies[brief.slug]
+    older, newer = graph.neighbours[brief.slug]
+    numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
+    return {
+        **chrome(graph, path, brief.title, brief.summary, brief.lang),
+        "brief": {
+            "title": brief.title, "summary": brief.summary,
+            "date_iso": brief.date.iso(), "date_text": brief.date.display(),
+            "updated_iso": brief.updated.iso() if brief.updated else "",
+            "updated_text": brief.updated.display() if brief.updated else "",
+            "reading_minutes": max(1, math.ceil(len(brief.body.split()) / WORDS_PER_MINUTE)),
+            "topics": name_links(graph, path, brief.topics, "topic"),
+            "entities": name_links(graph, path, brief.entities, "entity"),
+            "figures": [{"label": f.label, "value": f.value, "note": f.note,
+                         "cite_number": numbers.get(f.source, 0), "cite_href": f"#src-{f.source}"}
+                        for f in brief.figures],
+            "body": Markup(body.html),
+            "toc": [{"level": h.level, "text": h.text, "href": f"#{h.id}"} for h in body.headings]
+            if len(body.headings) >= TOC_MIN_HEADINGS else [],
+            "events": [event_view(graph, path, TimelineEntry(e, brief.slug))
+                       for e in sorted(brief.events, key=lambda e: e.date.first_day())],
+            "sources": [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
+                         "url": s.url, "date_text": s.date.display() if s.date else ""}
+                        for n, s in enumerate(brief.sources, 1)],
+            "backlinks": [brief_card(graph, path, s) for s in graph.backlinks[brief.slug]],
+            "related": [brief_card(graph, path, s) for s in graph.related[brief.slug]],
+            "older": brief_card(graph, path, older) if older else None,
+            "newer": brief_card(graph, path, newer) if newer else None,
+        },
+    }
+
+
+def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
+    path = output_path(kind, group.slug)
+    listing = ("Topics", "topics.html") if kind == "topic" else ("Entities", "entities.html")
+    label = "Topic" if kind == "topic" else "Entity"
+    return {
+        **chrome(graph, path, group.name, f"{label}: {group.name}. Briefs and events on "
+                                          f"{group.name} in {graph.config.title}.", crumbs=(listing,)),
+        "kind": kind, "label": label, "name": group.name,
+        "briefs": [brief_card(graph, path, s) for s in group.briefs],
+        "years": years([event_view(graph, path, e) for e in group.events]),
+    }
+
+
+def timeline_view(graph: SiteGraph) -> dict:
+    path = output_path("timeline")
+    events = [event_view(graph, path, e) for e in graph.timeline]
+    return {
+        **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order."),
+        "years": years(events), "event_count": len(events),
+        "topics": [{"slug": g.slug, "name": g.name} for g in graph.topics],
+        "entities": [{"slug": g.slug, "name": g.name} for g in graph.entities],
+    }
+
+
+def not_found_view(graph: SiteGraph, css: str) -> dict:
+    path = output_path("404")
+    view = chrome(graph, path, "Page not found", "This page does not exist.")
+    # GitHub Pages serves 404.html for a missing URL at any depth, so relative
+    # links cannot work here: inline the CSS and link home absolutely when we can.
+    home = graph.config.url.rstrip("/") + "/index.html" if graph.config.url else output_path("index")
+    view["nav"] = [dict(item, href=(graph.config.url.rstrip("/") + "/" + item["href"])
+                        if graph.config.url else item["href"]) for item in view["nav"]]
+    return {**view, "inline_css": Markup(css.replace("</", "<\\/")), "home_href": home}
+
+
+def feed_view(graph: SiteGraph) -> dict:
+    url = graph.config.url
+    entries = [{"title": b.title, "url": absolute_url(url, output_path("brief", b.slug)), "summary": b.summary,
+                "published": atom_time(b.date.iso()), "updated": atom_time((b.updated or b.date).iso()),
+                "topics": list(b.topics)} for b in graph.briefs]
+    newest = max((e["updated"] for e in entries), default=atom_time("1970-01-01"))
+    return {"site": {"title": graph.config.title, "description": graph.config.description,
+                     "author": graph.config.author or graph.config.title},
+            "feed_url": absolute_url(url, output_path("feed")), "home_url": absolute_url(url, output_path("index")),
+            "updated": newest, "entries": entries}
+
+
+def atom_time(iso_date: str) -> str:
+    return f"{iso_date}T00:00:00Z"
+
+
+def sitemap_view(graph: SiteGraph) -> dict:
+    url = graph.config.url
+    pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", "")]
+    pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in graph.briefs]
+    pages += [(output_path("topic", g.slug), "") for g in graph.topics]
+    pages += [(output_path("entity", g.slug), "") for g in graph.entities]
+    return {"urls": [{"loc": absolute_url(url, p), "lastmod": lastmod} for p, lastmod in pages]}

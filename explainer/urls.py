@@ -1,0 +1,47 @@
+"""The only place that knows where pages live and how one page links to another.
+
+Every href in the site is relative to the page it sits on and names a file,
+never a folder: the site then works opened from disk (file://) and under any
+sub-path, such as a GitHub Pages project site at /repo/.
+"""
+from __future__ import annotations
+
+import functools
+import posixpath
+from urllib.parse import quote
+
+from slugify import slugify
+
+FOLDERS = {"brief": "briefs", "topic": "topics", "entity": "entities"}
+PAGES = {"index": "index.html", "timeline": "timeline.html", "404": "404.html",
+         "search": "search.html", "feed": "feed.xml", "sitemap": "sitemap.xml"}
+
+
+def output_path(kind: str, slug: str = "") -> str:
+    """Where a page is written, relative to the output folder (POSIX)."""
+    if kind in FOLDERS:
+        return f"{FOLDERS[kind]}/{slug}.html"
+    return PAGES[kind]
+
+
+def static_path(name: str) -> str:
+    return f"static/{name}"
+
+
+def relative_url(from_page: str, to_page: str, anchor: str = "") -> str:
+    """A percent-encoded href from one output file to another (or to an anchor on it)."""
+    if to_page == from_page and anchor:
+        return "#" + quote(anchor, safe="-._~:")
+    start = posixpath.dirname(from_page) or "."
+    href = quote(posixpath.relpath(to_page, start), safe="/-._~")
+    return f"{href}#{quote(anchor, safe='-._~:')}" if anchor else href
+
+
+def absolute_url(site_url: str, page: str) -> str:
+    return site_url.rstrip("/") + "/" + quote(page, safe="/-._~")
+
+
+@functools.lru_cache(maxsize=None)
+def name_slug(name: str) -> str:
+    """ASCII file name for a topic or entity: 'Bürgenstock' -> 'burgenstock', 'Россия' -> 'rossiia'."""
+    return slugify(name) or "-".join(f"u{ord(c):x}" for c in name.strip())[:80] or "unnamed"
