@@ -133,7 +133,7 @@ sources:
   # - {{id: source-id, title: "Article title", publisher: Publisher, url: "https://...", date: 2024-09-19}}
 ---
 
-Write the brief here. Link to other briefs with [[their-slug]] and cite sources with [@source-id].
+Write the brief here. Link to other briefs with `[[their-slug]]` and cite sources with `[@source-id]`.
 """
 
 

@@ -5,6 +5,7 @@ Every value gets the file line it was written on, so that validation can say
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -20,9 +21,13 @@ class FrontMatterLoader(_BASE_LOADER):
 
 
 FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
     for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
 }
+# YAML 1.2 booleans only: 'id: yes' or 'country: NO' stay text instead of turning into true/false.
+FrontMatterLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                        list("tTfF"))
 
 
 class FrontMatterError(ValueError):
@@ -79,11 +84,11 @@ def _yaml_message(error: yaml.MarkedYAMLError) -> str:
     return text
 
 
-def _record_lines(node, path: tuple, first_line: int, lines: dict, seen: set) -> None:
+def _record_lines(node, path: tuple, first_line: int, lines: dict, seen: set, line: int | None = None) -> None:
     # Aliases make the composer hand back the same node twice: refusing them
     # shuts out 'billion laughs' expansion and keeps every value in one place.
     if id(node) in seen:
-        raise FrontMatterError(first_line + node.start_mark.line,
+        raise FrontMatterError(first_line + (line if line is not None else node.start_mark.line),
                                f"{dotted(path)}: YAML anchors and aliases (&name, *name) are not "
                                "supported in front matter; write the value out")
     if len(path) > MAX_DEPTH:
@@ -94,7 +99,7 @@ def _record_lines(node, path: tuple, first_line: int, lines: dict, seen: set) ->
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            _record_lines(value, path + (name,), first_line, lines, seen)
+            _record_lines(value, path + (name,), first_line, lines, seen, key.start_mark.line)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_lines(item, path + (index,), first_line, lines, seen)

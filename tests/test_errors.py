@@ -1,0 +1,147 @@
+"""Every kind of bad input is reported as file:line: message, all at once, and
+a failed build leaves the previous output exactly as it was."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import brief
+
+GOOD = brief(title="Good", body="Fine.")
+
+
+def problems(run) -> list[str]:
+    """Error lines with the temporary content folder cut out of every path."""
+    lines = run.err.replace(f"{run.content.as_posix()}/", "").splitlines()
+    return [line for line in lines[1:] if ": warning: " not in line]
+
+
+CASES = [
+    pytest.param({"a.md": "---\ntitle: A\ndate: 2024-01-01\nsummary: [unclosed\n---\nx\n"},
+                 "a.md:5: YAML error:", id="bad-yaml-with-line"),
+    pytest.param({"a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nx\n"},
+                 "a.md:2: summary: is required; add 'summary: ...'", id="missing-field"),
+    pytest.param({"a.md": brief(date="2024-02-30")},
+                 "a.md:3: date: '2024-02-30' is not a real date: February 2024 has 29 days", id="impossible-date"),
+    pytest.param({"a.md": brief(events='[{date: "2024-13", title: X}]')},
+                 "a.md:5: events[0].date: '2024-13' has no month 13; months run from 01 to 12", id="bad-month"),
+    pytest.param({"a.md": brief(date="2024-09")},
+                 "a.md:3: date: '2024-09' must be a full date, YYYY-MM-DD", id="partial-publication-date"),
+    pytest.param({"a.md": brief(date="yesterday")},
+                 "a.md:3: date: 'yesterday' is not YYYY, YYYY-MM or YYYY-MM-DD", id="date-not-a-date"),
+    pytest.param({"a.md": GOOD, "b/a.md": GOOD},
+                 "b/a.md:1: slug 'a' is also used by", id="duplicate-slug"),
+    pytest.param({"a.md": brief(body="Text.\n\nSee [[tarde]].\n"), "trade.md": GOOD},
+                 "a.md:9: link '[[tarde]]': no brief with slug 'tarde'; did you mean 'trade'?", id="broken-wikilink"),
+    pytest.param({"a.md": brief(body="See [x](missing.md).\n"), "mising.md": GOOD},
+                 "a.md:7: link 'missing.md': no brief at content/missing.md; did you mean 'mising.md'?",
+                 id="broken-md-link"),
+    pytest.param({"a.md": brief(body="One.\n\nSee [[b#histroy]].\n"), "b.md": brief(body="## History\n")},
+                 "a.md:9: link '[[b#histroy]]': b.md has no heading with id 'histroy'; did you mean 'history'?",
+                 id="broken-anchor"),
+    pytest.param({"a.md": brief(body="Claim [@nope].\n", sources='[{id: yes, title: T}]')},
+                 "a.md:8: citation [@nope]: no source with that id in this brief's sources", id="unknown-citation"),
+    pytest.param({"a.md": brief(body="See [[b]].\n"), "b.md": brief(draft="true")},
+                 "a.md:7: link '[[b]]' points at the draft b.md", id="link-to-draft"),
+    pytest.param({"a.md": brief(related="[nothere]")},
+                 "a.md:5: related: no brief with slug 'nothere'", id="unknown-related"),
+    pytest.param({"a.md": brief(slug='"Bad Slug"')},
+                 "a.md:5: slug: the slug gives the slug 'Bad Slug'", id="bad-slug"),
+    pytest.param({"a.md": brief(sources='[{id: s, title: T, url: "javascript:alert(1)"}]')},
+                 "a.md:5: sources[0].url: 'javascript:alert(1)' is not an http, https or mailto address",
+                 id="javascript-url"),
+    pytest.param({"a.md": brief(events='[{date: 2024-06-16, end: 2024-06-15, title: X}]')},
+                 "a.md:5: events[0].end: 2024-06-15 is before the event's start 2024-06-16", id="range-backwards"),
+    pytest.param({"a.md": brief(events='[{date: 2024}]')},
+                 "a.md:5: events[0].title: is required", id="event-without-title"),
+    pytest.param({"a.md": "no front matter\n"},
+                 "a.md:1: no front matter", id="no-front-matter"),
+    pytest.param({"a.md": "---\ntitle: x\n"},
+                 "a.md:1: front matter is never closed", id="unclosed-front-matter"),
+    pytest.param({"a.md": b"---\ntitle: caf\xe9\n---\n"},
+                 "a.md:2: is not valid UTF-8 (byte 0xe9)", id="not-utf8"),
+    pytest.param({"a.md": "---\na: &x [1]\nb: *x\n---\n"},
+                 "a.md:3: b: YAML anchors and aliases", id="yaml-alias"),
+    pytest.param({"a.md": brief(figures='[{label: L, value: V, source: nope}]')},
+                 "a.md:5: figures[0].source: no source with id 'nope'", id="figure-unknown-source"),
+]
+
+
+@pytest.mark.parametrize("files, expected", CASES)
+def test_bad_input_is_reported_with_file_and_line(make_site, files, expected):
+    run = make_site(files)
+    assert run.code == 1, run.err
+    assert any(line.startswith(expected) for line in problems(run)), run.err
+    assert not run.site.exists()
+
+
+def test_every_problem_is_listed_at_once(make_site):
+    run = make_site({"a.md": brief(date="2024-02-30", body="[[nope]]"), "b.md": "---\ntitle: B\n---\n"})
+    assert run.code == 1
+    found = problems(run)
+    assert len(found) == 4, found       # bad date, broken link, two missing fields
+    assert run.err.startswith("4 problems found; nothing was written:")
+
+
+def test_unknown_keys_are_warnings_not_errors(make_site):
+    run = make_site({"a.md": brief(colour="red")})
+    assert run.code == 0
+    assert "a.md:5: warning: colour: unknown key 'colour' is ignored" in run.err
+
+
+def test_failed_build_leaves_previous_output_untouched(make_site):
+    good = make_site({"a.md": brief(body="Version one.")})
+    assert good.code == 0
+    before = {p: p.read_bytes() for p in sorted(good.site.rglob("*")) if p.is_file()}
+    bad = make_site({"a.md": brief(body="Version two [[missing]].")})
+    assert bad.code == 1
+    after = {p: p.read_bytes() for p in sorted(good.site.rglob("*")) if p.is_file()}
+    assert after == before
+    assert not list(good.site.parent.glob(".site.tmp-*"))
+
+
+def test_refuses_an_output_folder_it_did_not_make(make_site, tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("irreplaceable")
+    run = make_site({"a.md": GOOD}, out=precious)
+    assert run.code == 2
+    assert "not made by Explainer" in run.err
+    assert [p.name for p in precious.iterdir()] == ["thesis.txt"]
+
+
+@pytest.mark.parametrize("where", ["content", "project-root"])
+def test_refuses_to_write_over_the_content_or_project(make_site, tmp_path, where):
+    from conftest import PROJECT
+    out = tmp_path / "content" if where == "content" else PROJECT
+    run = make_site({"a.md": GOOD}, out=out)
+    assert run.code == 2, run.err
+    assert "refusing to write the site" in run.err
+    assert (tmp_path / "content" / "a.md").exists()
+
+
+def test_check_validates_and_writes_nothing(make_site, tmp_path):
+    run = make_site({"a.md": GOOD}, command="check")
+    assert run.code == 0, run.err
+    assert "OK: 1 briefs" in run.out
+    assert not (tmp_path / "site").exists()
+    run = make_site({"b.md": brief(body="[[zzz]]")}, command="check")
+    assert run.code == 1 and "b.md:7: link '[[zzz]]'" in run.err
+
+
+def test_template_error_names_the_template(make_site, tmp_path, monkeypatch):
+    import shutil
+    from conftest import PROJECT, run_cli
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT / "templates", project / "templates")
+    shutil.copytree(PROJECT / "static", project / "static")
+    (project / "templates" / "timeline.html").write_text("{% extends 'base.html' %}{% block content %}"
+                                                         "\n{{ no_such_name }}{% endblock %}")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_text(GOOD)
+    from explainer.cli import main
+    import contextlib, io
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out")], project)
+    assert code == 1
+    assert "templates/timeline.html:2: template error: 'no_such_name' is undefined" in err.getvalue()

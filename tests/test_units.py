@@ -1,0 +1,68 @@
+"""Tables of the small pure functions: dates at their precision, relative URLs, slugs."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from explainer.dates import PartialDate, display_range, parse_partial_date
+from explainer.urls import name_slug, relative_url
+
+
+@pytest.mark.parametrize("value, iso, shown", [
+    pytest.param(2023, "2023", "2023", id="year-int"),
+    pytest.param("2023", "2023", "2023", id="year-str"),
+    pytest.param("2024-10", "2024-10", "October 2024", id="month"),
+    pytest.param("2024-9", "2024-09", "September 2024", id="month-one-digit"),
+    pytest.param(dt.date(2024, 9, 18), "2024-09-18", "18 September 2024", id="date-object"),
+    pytest.param("2024-02-29", "2024-02-29", "29 February 2024", id="leap-day"),
+])
+def test_dates_keep_their_precision(value, iso, shown):
+    date = parse_partial_date(value)
+    assert (date.iso(), date.display()) == (iso, shown)
+
+
+@pytest.mark.parametrize("value", ["2023-02-29", "2024-00", "2024-13-01", "24-01-01", "", "2024/01/01", True, 1.5])
+def test_impossible_dates_are_refused(value):
+    with pytest.raises(ValueError):
+        parse_partial_date(value)
+
+
+@pytest.mark.parametrize("start, end, circa, shown", [
+    ("2024-06-15", "2024-06-16", False, "15–16 June 2024"),
+    ("2024-06-28", "2024-07-02", False, "28 June – 2 July 2024"),
+    ("2024-12-30", "2025-01-02", False, "30 December 2024 – 2 January 2025"),
+    ("2024-06", "2024-08", False, "June–August 2024"),
+    ("2022", "2024", False, "2022–2024"),
+    ("2023", None, True, "c. 2023"),
+    ("2023", "2024-03", False, "2023 – March 2024"),
+])
+def test_ranges_are_written_compactly(start, end, circa, shown):
+    end_date = parse_partial_date(end) if end else None
+    assert display_range(parse_partial_date(start), end_date, circa) == shown
+
+
+def test_periods_sort_at_their_start():
+    assert PartialDate(2024).first_day() == dt.date(2024, 1, 1)
+    assert PartialDate(2024, 2).last_day() == dt.date(2024, 2, 29)
+
+
+@pytest.mark.parametrize("source, target, anchor, href", [
+    ("index.html", "briefs/a.html", "", "briefs/a.html"),
+    ("briefs/a.html", "briefs/b.html", "x", "b.html#x"),
+    ("briefs/a.html", "index.html", "", "../index.html"),
+    ("topics/t.html", "entities/e.html", "", "../entities/e.html"),
+    ("briefs/a.html", "briefs/a.html", "sec", "#sec"),
+    ("index.html", "briefs/россия.html", "", "briefs/%D1%80%D0%BE%D1%81%D1%81%D0%B8%D1%8F.html"),
+    ("briefs/a.html", "briefs/b.html", "a b", "b.html#a%20b"),
+])
+def test_relative_urls(source, target, anchor, href):
+    assert relative_url(source, target, anchor) == href
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("Bürgenstock", "burgenstock"), ("Россия", "rossiia"), ("Ishaq Dar", "ishaq-dar"),
+    ("BRICS", "brics"), ("Saudi Arabia", "saudi-arabia"),
+])
+def test_names_become_ascii_slugs(name, slug):
+    assert name_slug(name) == slug
