@@ -16,6 +16,7 @@ from slugify import slugify
 
 from . import site
 from .models import ContentError, UsageError
+from .parallel import default_jobs
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "check", "new", "serve", "test")
@@ -36,6 +37,7 @@ def parser(project: Path) -> argparse.ArgumentParser:
                        help="absolute address the site is served from, e.g. https://user.github.io/repo/; "
                             "enables sitemap.xml, feed.xml and canonical links (overrides site.yml's url)")
     config_options(build)
+    performance_options(build)
     check = commands.add_parser("check", help="validate briefs, links, anchors and citations; write nothing")
     content_option(check, project)
     config_options(check)
@@ -57,6 +59,19 @@ def config_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, metavar="FILE",
                          help="site settings file (default: site.yml beside build.py, if present)")
     command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
+
+
+def performance_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="N",
+                         help=f"worker processes for Markdown and pages (default: all cores, here {default_jobs()})")
+    command.add_argument("--no-cache", dest="use_cache", action="store_false",
+                         help="ignore and do not update the build cache in .explainer-cache/")
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def main(argv: list[str], project: Path) -> int:
@@ -87,8 +102,11 @@ def run(args: argparse.Namespace, project: Path) -> int:
         return EXIT_CONTENT if args.strict and report.warnings else EXIT_OK
     report = site.build(options)
     print_problems(report.warnings)
-    print(f"Built {report.briefs} briefs into {shown(options.out)}: {report.pages} pages, "
-          f"{report.files} files in {report.seconds:.2f} s")
+    if report.up_to_date:
+        print(f"{shown(options.out)} is up to date ({report.briefs} briefs; nothing changed since the last build)")
+    else:
+        print(f"Built {report.briefs} briefs into {shown(options.out)}: {report.pages} pages; "
+              f"{report.written} files written, {report.reused} unchanged, in {report.seconds:.2f} s")
     return EXIT_OK
 
 
@@ -102,7 +120,8 @@ def make_options(args: argparse.Namespace, project: Path) -> site.Options:
             raise UsageError(f"--site-url {site_url!r} is not an absolute http(s) address such as "
                              "https://user.github.io/repo/")
     return site.Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
-                        config=args.config, site_url=site_url, drafts=args.drafts)
+                        config=args.config, site_url=site_url, drafts=args.drafts,
+                        jobs=getattr(args, "jobs", default_jobs()), use_cache=getattr(args, "use_cache", True))
 
 
 def print_problems(problems) -> None:

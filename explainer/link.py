@@ -4,16 +4,21 @@ prev/next, topics, entities and the timeline are all settled here; the
 render stage only reads the result."""
 from __future__ import annotations
 
+import bisect
+import functools
+import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
 from .markup import Body, LinkIndex, suggest
+from .dates import PartialDate
 from .models import Brief, Event, Problem, SiteConfig
 from .urls import name_slug
 
 MAX_RELATED = 5
+RELATED_POOL = 12
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,15 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Card:
+    """What other pages show of a brief: a body edit leaves it unchanged."""
+    slug: str
+    title: str
+    summary: str
+    date: PartialDate
+
+
+@dataclass(frozen=True)
 class SiteGraph:
     config: SiteConfig
     briefs: tuple[Brief, ...]                  # published, newest first
@@ -45,6 +59,15 @@ class SiteGraph:
     topic_slugs: Mapping[str, str]             # name as written -> slug
     entity_slugs: Mapping[str, str]
     timeline: tuple[TimelineEntry, ...]
+
+    topic_index: Mapping[str, Group]           # slug -> topic
+    entity_index: Mapping[str, Group]
+    cards: Mapping[str, Card]
+    labels: Mapping[tuple[str, str], str]      # ("topic", slug) -> name as shown
+
+    def group(self, kind: str, slug: str) -> Group:
+        """The topic or entity with this slug."""
+        return (self.topic_index if kind == "topic" else self.entity_index)[slug]
 
 
 def link_index(briefs: tuple[Brief, ...]) -> LinkIndex:
@@ -86,7 +109,11 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         bodies=MappingProxyType(dict(bodies)), backlinks=backlinks(public, bodies),
         related=related_briefs(public), neighbours=neighbours(public),
         topics=topics, entities=entities, topic_slugs=topic_slugs, entity_slugs=entity_slugs,
-        timeline=events)
+        timeline=events, topic_index=MappingProxyType({g.slug: g for g in topics}),
+        entity_index=MappingProxyType({g.slug: g for g in entities}),
+        cards=MappingProxyType({b.slug: Card(b.slug, b.title, b.summary, b.date) for b in public}),
+        labels=MappingProxyType({**{("topic", g.slug): g.name for g in topics},
+                                 **{("entity", g.slug): g.name for g in entities}}))
     return graph, problems
 
 
@@ -132,16 +159,43 @@ def backlinks(public: tuple[Brief, ...], bodies: Mapping[str, Body]) -> Mapping[
 
 def related_briefs(public: tuple[Brief, ...]) -> Mapping[str, tuple[str, ...]]:
     """Declared `related` first, then briefs sharing the most topics and entities."""
-    names = {b.slug: {name_slug(n) for n in b.topics + b.entities} for b in public}
-    order = {b.slug: position for position, b in enumerate(public)}
+    return related_from_names(tuple((b.slug, b.related, b.topics + b.entities) for b in public))
+
+
+@functools.lru_cache(maxsize=4)
+def related_from_names(briefs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]):
+    """The work of related_briefs on just what it depends on, so that the dev
+    server re-uses it when an edit leaves every brief's names as they were.
+
+    Candidates for each name are the briefs nearest in date among those sharing it,
+    so the cost stays linear in the number of briefs, however common a topic is.
+    """
+    slugs = [slug for slug, _, _ in briefs]
+    position = {slug: index for index, slug in enumerate(slugs)}
+    sharing: dict[str, list[int]] = defaultdict(list)
+    names = [sorted({name_slug(n) for n in brief_names}) for _, _, brief_names in briefs]
+    for index, brief_names in enumerate(names):
+        for name in brief_names:
+            sharing[name].append(index)
     result = {}
-    for brief in public:
-        declared = [s for s in dict.fromkeys(brief.related) if s in order and s != brief.slug]
-        scored = sorted((-len(names[brief.slug] & names[other.slug]), order[other.slug], other.slug)
-                        for other in public if other.slug != brief.slug and other.slug not in declared)
-        shared = [slug for score, _, slug in scored if score < 0]
-        result[brief.slug] = tuple((declared + shared)[:max(MAX_RELATED, len(declared))])
+    for index, (slug, related, _) in enumerate(briefs):
+        declared = [s for s in dict.fromkeys(related) if s in position and s != slug]
+        scores: Counter = Counter()
+        for name in names[index]:
+            scores.update(nearest(sharing[name], index, RELATED_POOL))
+        del scores[index]
+        wanted = MAX_RELATED - len(declared)
+        ranked = heapq.nsmallest(wanted + len(declared), ((-score, abs(other - index), other)
+                                                          for other, score in scores.items())) if wanted > 0 else []
+        shared = [slugs[o] for _, _, o in ranked if slugs[o] not in declared][:max(wanted, 0)]
+        result[slug] = tuple(declared + shared)
     return MappingProxyType(result)
+
+
+def nearest(sorted_positions: list[int], index: int, count: int) -> list[int]:
+    """Up to `count` positions on each side of `index` in a sorted list."""
+    middle = bisect.bisect_left(sorted_positions, index)
+    return sorted_positions[max(0, middle - count):middle + count + 1]
 
 
 def neighbours(public: tuple[Brief, ...]) -> Mapping[str, tuple[str | None, str | None]]:
@@ -161,41 +215,59 @@ def timeline(public: tuple[Brief, ...]) -> tuple[TimelineEntry, ...]:
     return tuple(sorted(entries, key=lambda e: e.event.date.first_day()))
 
 
+@dataclass(frozen=True)
+class NamesOf:
+    """What grouping needs of one brief: where it is and the names it and its events use."""
+    path: str
+    rel_path: str
+    slug: str
+    names: tuple[str, ...]
+    line: int
+    event_names: tuple[tuple[tuple[str, ...], int], ...]
+
+
 def group_names(public: tuple[Brief, ...], events: tuple[TimelineEntry, ...], kind: str):
     """Topics or entities, one per slug; a name spelt two ways is one group and a warning."""
     field = "topics" if kind == "topic" else "entities"
+    names = tuple(NamesOf(b.path, b.rel_path, b.slug, getattr(b, field), b.line_of(field),
+                          tuple((getattr(e, field), e.line) for e in b.events)) for b in public)
+    return groups_from_names(names, events, kind)
+
+
+@functools.lru_cache(maxsize=4)
+def groups_from_names(briefs: tuple[NamesOf, ...], events: tuple[TimelineEntry, ...], kind: str):
+    field = "topics" if kind == "topic" else "entities"
     spellings: dict[str, Counter] = defaultdict(Counter)
-    first_seen: dict[str, list[tuple[str, Brief, int]]] = defaultdict(list)
-    for brief in sorted(public, key=lambda b: b.rel_path):
-        for name, line in names_in(brief, field):
+    first_seen: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for brief in sorted(briefs, key=lambda b: b.rel_path):
+        for name, line in [(n, brief.line) for n in brief.names] + [
+                (n, line) for event_names, line in brief.event_names for n in event_names]:
             slug = name_slug(name)
             spellings[slug][name] += 1
-            first_seen[slug].append((name, brief, line))
+            first_seen[slug].append((name, brief.path, line))
     canonical = {slug: max(counts, key=lambda n: (counts[n], -first_index(first_seen[slug], n)))
                  for slug, counts in spellings.items()}
-    problems = [Problem(brief.path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
-                                          "use one spelling everywhere", warning=True)
-                for slug, seen in first_seen.items() for name, brief, line in seen if name != canonical[slug]]
-    groups = tuple(sorted((make_group(slug, canonical[slug], public, events, field) for slug in spellings),
-                          key=lambda g: (g.name.casefold(), g.slug)))
+    problems = [Problem(path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
+                                    "use one spelling everywhere", warning=True)
+                for slug, seen in first_seen.items() for name, path, line in seen if name != canonical[slug]]
+    groups = tuple(sorted((Group(slug, canonical[slug], members, found) for slug, members, found
+                           in mentions(briefs, events, field, spellings)), key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
-
-
-def names_in(brief: Brief, field: str) -> list[tuple[str, int]]:
-    found = [(name, brief.line_of(field)) for name in getattr(brief, field)]
-    for event in brief.events:
-        found.extend((name, event.line) for name in getattr(event, field))
-    return found
 
 
 def first_index(seen: list, name: str) -> int:
     return next(i for i, (n, _, _) in enumerate(seen) if n == name)
 
 
-def make_group(slug: str, name: str, public: tuple[Brief, ...], events: tuple[TimelineEntry, ...],
-               field: str) -> Group:
-    def mentions(names) -> bool:
-        return any(name_slug(n) == slug for n in names)
-    return Group(slug, name, tuple(b.slug for b in public if mentions(getattr(b, field))),
-                 tuple(e for e in events if mentions(getattr(e.event, field))))
+def mentions(public: tuple[NamesOf, ...], events: tuple[TimelineEntry, ...], field: str, slugs):
+    """For each name slug: the briefs (newest first) and events (in time order) that mention it."""
+    briefs: dict[str, list[str]] = defaultdict(list)
+    found: dict[str, list[TimelineEntry]] = defaultdict(list)
+    for brief in public:
+        for slug in dict.fromkeys(name_slug(n) for n in brief.names):
+            briefs[slug].append(brief.slug)
+    for entry in events:
+        for slug in dict.fromkeys(name_slug(n) for n in getattr(entry.event, field)):
+            found[slug].append(entry)
+    return [(slug, tuple(briefs[slug]), tuple(found[slug])) for slug in slugs]

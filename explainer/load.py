@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from slugify import slugify
@@ -29,16 +29,33 @@ MAX_BRIEF_BYTES = 50 * 1024 * 1024
 class Loaded:
     briefs: tuple[Brief, ...]
     problems: tuple[Problem, ...]
+    # path -> (file identity, brief, problems): lets the next load skip unchanged files
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def load_content(content_dir: Path) -> Loaded:
-    briefs, problems = [], []
+def load_content(content_dir: Path, previous: dict | None = None) -> Loaded:
+    """Every brief under the folder; files unchanged since `previous` (a Loaded.memo) are not re-read."""
+    briefs, problems, memo = [], [], {}
     for path in brief_files(content_dir):
-        brief, found = load_brief(path, content_dir)
+        identity = file_identity(path)
+        known = (previous or {}).get(path)
+        if known is not None and known[0] == identity:
+            brief, found = known[1], known[2]
+        else:
+            brief, found = load_brief(path, content_dir)
+        memo[path] = (identity, brief, found)
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)
-    return Loaded(tuple(briefs), tuple(problems))
+    return Loaded(tuple(briefs), tuple(problems), memo)
+
+
+def file_identity(path: Path) -> tuple[int, ...]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def brief_files(content_dir: Path) -> list[Path]:

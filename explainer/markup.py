@@ -8,6 +8,7 @@ brief and the link index, so it can be cached and run in worker processes.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import posixpath
 import re
@@ -61,6 +62,13 @@ class Body:
     links: tuple[Link, ...]
     citations: tuple[str, ...]     # source ids cited, in order of first use
     problems: tuple[Problem, ...]
+    # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
+    # a cached body is valid as long as every answer is still the same.
+    lookups: tuple[tuple[str, str, str | None], ...] = ()
+
+    def still_valid(self, index: LinkIndex) -> bool:
+        tables = {"title": index.titles, "path": index.paths}
+        return all(tables[table].get(key) == value for table, key, value in self.lookups)
 
 
 def heading_id(value: str, separator: str) -> str:
@@ -90,7 +98,7 @@ class Renderer:
             self.extension.context = None
         return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
                     links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
-                    problems=tuple(context.problems))
+                    problems=tuple(context.problems), lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
 
 
 def flatten_toc(tokens) -> list[Heading]:
@@ -112,7 +120,9 @@ class Context:
         self.links: list[Link] = []
         self.citations: list[str] = []
         self.problems: list[Problem] = []
+        self.lookups: dict[tuple[str, str], str | None] = {}
         self._search_from: dict[str, int] = {}
+        self._line_starts: list[int] | None = None
 
     def line_of(self, needle: str) -> int:
         """File line of the next occurrence of `needle` in the body (source order)."""
@@ -122,7 +132,13 @@ class Context:
         if position < 0:
             position = max(body.find(needle), 0)
         self._search_from[needle] = position + 1
-        return self.brief.body_line + body.count("\n", 0, position)
+        if self._line_starts is None:
+            self._line_starts = [m.end() for m in re.finditer("\n", body)]
+        return self.brief.body_line + bisect.bisect_right(self._line_starts, position)
+
+    def title_of(self, slug: str) -> str | None:
+        title = self.lookups[("title", slug)] = self.index.titles.get(slug)
+        return title
 
     def problem(self, line: int, message: str, warning: bool = False) -> None:
         self.problems.append(Problem(self.brief.path, line, message, warning))
@@ -130,7 +146,7 @@ class Context:
     def link_to(self, slug: str, anchor: str, raw: str, needle: str) -> str:
         """Record a link to a brief and return its href from this page."""
         line = self.line_of(needle)
-        if slug not in self.index.titles:
+        if self.title_of(slug) is None:
             self.problem(line, f"link {raw!r}: no brief with slug {slug!r}{suggest(slug, self.index.titles)}")
             return "#"
         if slug == self.brief.slug and not anchor:
@@ -142,7 +158,7 @@ class Context:
     def slug_of_path(self, path: str, raw: str) -> str:
         folder = posixpath.dirname(self.brief.rel_path)
         resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
-        slug = self.index.paths.get(resolved)
+        slug = self.lookups[("path", resolved)] = self.index.paths.get(resolved)
         if slug is None:
             self.problem(self.line_of(raw), f"link {raw!r}: no brief at content/{resolved}"
                                             f"{suggest(resolved, self.index.paths)}")
@@ -191,7 +207,7 @@ class WikiLinkProcessor(InlineProcessor):
         element = etree.Element("a")
         element.set("href", context.link_to(slug, anchor.strip(), m.group(0), m.group(0)))
         element.set("class", "wikilink")
-        element.text = text.strip() or context.index.titles.get(slug, slug)
+        element.text = text.strip() or context.title_of(slug) or slug
         return element, m.start(0), m.end(0)
 
 

@@ -25,9 +25,12 @@ TOC_MIN_HEADINGS = 3
 
 
 @dataclass(frozen=True)
-class Page:
+class PageSpec:
+    """One page to make: which template, where it goes, and which view builds its data."""
+    template: str
     path: str          # inside the output folder, POSIX
-    content: bytes
+    kind: str
+    slug: str = ""
 
 
 def make_environment(templates_dir: Path) -> jinja2.Environment:
@@ -36,23 +39,40 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
                               keep_trailing_newline=True)
 
 
-def render_site(graph: SiteGraph, env: jinja2.Environment, static_dir: Path) -> list[Page]:
+def page_specs(graph: SiteGraph) -> list[PageSpec]:
     """Every page of the site, in a fixed order."""
-    css = (static_dir / "style.css").read_text(encoding="utf-8") if (static_dir / "style.css").exists() else ""
-    views = [("index.html", output_path("index"), index_view(graph)),
-             ("timeline.html", output_path("timeline"), timeline_view(graph)),
-             ("groups.html", "topics.html", groups_view(graph, "topic")),
-             ("groups.html", "entities.html", groups_view(graph, "entity")),
-             ("404.html", output_path("404"), not_found_view(graph, css))]
-    views += [("brief.html", output_path("brief", b.slug), brief_view(graph, b)) for b in graph.briefs]
-    views += [("group.html", output_path("topic", g.slug), group_view(graph, g, "topic")) for g in graph.topics]
-    views += [("group.html", output_path("entity", g.slug), group_view(graph, g, "entity"))
-              for g in graph.entities]
+    specs = [PageSpec("index.html", output_path("index"), "index"),
+             PageSpec("timeline.html", output_path("timeline"), "timeline"),
+             PageSpec("groups.html", "topics.html", "topics"),
+             PageSpec("groups.html", "entities.html", "entities"),
+             PageSpec("404.html", output_path("404"), "404")]
+    specs += [PageSpec("brief.html", output_path("brief", b.slug), "brief", b.slug) for b in graph.briefs]
+    specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
+    specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
     if graph.config.url:
-        views += [("feed.xml", output_path("feed"), feed_view(graph)),
-                  ("sitemap.xml", output_path("sitemap"), sitemap_view(graph))]
-    return [Page(path, env.get_template(template).render(**view).encode("utf-8"))
-            for template, path, view in views]
+        specs += [PageSpec("feed.xml", output_path("feed"), "feed"),
+                  PageSpec("sitemap.xml", output_path("sitemap"), "sitemap")]
+    return specs
+
+
+def page_view(graph: SiteGraph, spec: PageSpec, css: str) -> dict:
+    """The ready-made data for one page's template."""
+    kind = spec.kind
+    if kind == "brief":
+        return brief_view(graph, graph.by_slug[spec.slug])
+    if kind in ("topic", "entity"):
+        groups = graph.topic_index if kind == "topic" else graph.entity_index
+        return group_view(graph, groups[spec.slug], kind)
+    if kind in ("topics", "entities"):
+        return groups_view(graph, kind[:-1] if kind == "topics" else "entity")
+    if kind == "404":
+        return not_found_view(graph, css)
+    return {"index": index_view, "timeline": timeline_view, "feed": feed_view,
+            "sitemap": sitemap_view}[kind](graph)
+
+
+def render_page(env: jinja2.Environment, spec: PageSpec, view: dict) -> bytes:
+    return env.get_template(spec.template).render(**view).encode("utf-8")
 
 
 # -- pieces shared by every page ------------------------------------------------
@@ -82,19 +102,18 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
 
 
 def brief_card(graph: SiteGraph, path: str, slug: str) -> dict:
-    brief = graph.by_slug[slug]
-    return {"title": brief.title, "href": relative_url(path, output_path("brief", slug)),
-            "summary": brief.summary, "date_iso": brief.date.iso(), "date_text": brief.date.display()}
+    card = graph.cards[slug]
+    return {"title": card.title, "href": relative_url(path, output_path("brief", slug)),
+            "summary": card.summary, "date_iso": card.date.iso(), "date_text": card.date.display()}
 
 
 def name_links(graph: SiteGraph, path: str, names: tuple[str, ...], kind: str) -> list[dict]:
     slugs = graph.topic_slugs if kind == "topic" else graph.entity_slugs
-    groups = {g.slug: g for g in (graph.topics if kind == "topic" else graph.entities)}
     links = {}
     for name in names:
-        group = groups[slugs[name]]
-        links[group.slug] = {"name": group.name, "slug": group.slug,
-                             "href": relative_url(path, output_path(kind, group.slug))}
+        slug = slugs[name]
+        links[slug] = {"name": graph.labels[(kind, slug)], "slug": slug,
+                       "href": relative_url(path, output_path(kind, slug))}
     return list(links.values())
 
 

@@ -1,20 +1,33 @@
-"""The one pipeline: load -> (markup) -> link -> render -> write, called in a fixed order."""
+"""The one pipeline: load -> markup -> link -> render -> write, called in a fixed order.
+
+Every stage is a pure function of its inputs, so each result is re-used when
+its inputs are unchanged: a brief's Markdown by a hash of its text and the link
+answers it used, a page by a hash of its view model and the templates, and the
+whole build when no input file changed since the build that wrote the output.
+"""
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
+from .cache import Cache, body_key
 from .config import load_config
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
 from .markup import Body, LinkIndex, Renderer
 from .models import Brief, ContentError, Problem, SiteConfig, UsageError
-from .render import Page, make_environment, render_site
-from .write import MARKER, output_lock, refuse_output, write_site
+from .parallel import default_jobs, map_in_chunks
+from .reads import RecordingGraph, graph_changes, still_valid
+from .render import PageSpec, make_environment, page_specs, page_view, render_page
+from .write import OutputFile, intact_files, output_lock, refuse_output, write_site
+
+CACHE_FOLDER = ".explainer-cache"
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,8 @@ class Options:
     config: Path | None = None
     site_url: str | None = None
     drafts: bool = False
+    jobs: int = field(default_factory=default_jobs)
+    use_cache: bool = True
 
     @property
     def templates(self) -> Path:
@@ -34,39 +49,79 @@ class Options:
     def static(self) -> Path:
         return self.project / "static"
 
-    def config_file(self) -> Path | None:
+    def config_file(self) -> Path:
         return self.config if self.config is not None else self.project / "site.yml"
+
+    def cache_file(self) -> Path | None:
+        """Beside the output folder (site/ -> .explainer-cache/), one store per content folder."""
+        if not self.use_cache:
+            return None
+        name = hashlib.sha256(str(self.content.resolve()).encode()).hexdigest()[:16]
+        return self.out.resolve().parent / CACHE_FOLDER / f"{name}.sqlite"
+
+
+@dataclass
+class Memory:
+    """What a long-running process (the dev server) keeps from one build to the next."""
+    cache: Cache
+    loaded: dict = field(default_factory=dict)
+    views: dict = field(default_factory=dict)
+    graph: SiteGraph | None = None
+    environment: jinja2.Environment | None = None
 
 
 @dataclass(frozen=True)
 class Report:
     briefs: int
     pages: int
-    files: int
+    written: int
+    reused: int
     seconds: float
     warnings: tuple[Problem, ...]
+    up_to_date: bool = False
+    changed: tuple[str, ...] = ()       # output files whose bytes are new
 
 
-def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex) -> dict[str, Body]:
+# -- markup, with re-use ----------------------------------------------------------
+
+def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, jobs: int) -> dict[str, Body]:
+    keys = {b.slug: body_key(cache.version, b) for b in briefs}
+    known = cache.bodies(list(keys.values()))
+    bodies = {b.slug: known[keys[b.slug]] for b in briefs
+              if keys[b.slug] in known and known[keys[b.slug]].still_valid(index)}
+    missing = [b for b in briefs if b.slug not in bodies]
+    fresh = dict(zip((b.slug for b in missing), map_in_chunks(lambda chunk: render_chunk(chunk, index),
+                                                              missing, jobs)))
+    cache.store_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
+                       keep=set(keys.values()))
+    return {b.slug: bodies.get(b.slug) or fresh[b.slug] for b in briefs}
+
+
+def render_chunk(briefs, index: LinkIndex) -> list[Body]:
     renderer = Renderer()
-    return {brief.slug: renderer.render(brief, index) for brief in briefs}
+    return [renderer.render(brief, index) for brief in briefs]
 
 
-def make_graph(options: Options) -> tuple[SiteGraph, list[Problem]]:
+# -- load and link ------------------------------------------------------------------
+
+def make_graph(options: Options, cache: Cache, memory: Memory | None = None) -> tuple[SiteGraph, list[Problem]]:
     """Load and link; raise ContentError listing every problem if there is one."""
     if not options.content.is_dir():
         raise UsageError(f"no content folder at {options.content}")
     config, problems = load_config(options.config_file(), options.site_url)
-    loaded = load_content(options.content)
+    loaded = load_content(options.content, memory.loaded if memory else None)
+    if memory is not None:
+        memory.loaded = loaded.memo
     problems += list(loaded.problems)
     problems += duplicate_slugs(loaded.briefs)
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs))
+    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs)
     problems += [p for body in bodies.values() for p in body.problems]
     graph, link_found = build_graph(briefs, bodies, config, options.drafts)
     problems += link_found + start_here_problems(config, graph, options)
-    raise_errors(problems)
-    return graph, [p for p in problems if p.warning]
+    if any(not p.warning for p in problems):
+        raise ContentError(problems)
+    return graph, sorted(problems)
 
 
 def unique_briefs(briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
@@ -78,24 +133,92 @@ def unique_briefs(briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
 
 
 def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options) -> list[Problem]:
-    path = display_path(options.config_file()) if options.config_file() else "site.yml"
-    return [Problem(path, 0, f"start_here: no published brief with slug {slug!r}")
+    # A warning, not an error: the same site.yml serves any --content folder.
+    path = display_path(options.config_file())
+    return [Problem(path, 0, f"start_here: no published brief with slug {slug!r}; it is left out", warning=True)
             for slug in config.start_here if slug not in graph.by_slug]
 
 
-def raise_errors(problems: list[Problem]) -> None:
-    if any(not p.warning for p in problems):
-        raise ContentError(problems)
+# -- render, with re-use ------------------------------------------------------------
+
+def templates_fingerprint(templates: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
-def render_pages(graph: SiteGraph, options: Options) -> list[Page]:
+def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
+    return hashlib.sha256(f"{fingerprint}\0{spec.template}\0{view!r}".encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ViewMemo:
+    """A page's view model, what it read of the graph, and its key under one set of templates."""
+    spec: PageSpec
+    css: str
+    reads: set
+    view: dict
+    fingerprint: str
+    key: str
+
+
+def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
+                   memory: Memory | None = None) -> list[OutputFile]:
+    """Every page as an OutputFile; a page whose key matches the file on disk is not rendered again.
+
+    With a memo (the dev server keeps one), a page's view is not even rebuilt
+    while everything it read from the graph is unchanged.
+    """
+    fingerprint = templates_fingerprint(options.templates)
+    css_path = options.static / "style.css"
+    css = css_path.read_text(encoding="utf-8") if css_path.exists() else ""
+    env = environment(options, memory)
+    memo = memory.views if memory else None
+    changes = graph_changes(memory.graph, graph) if memory and memory.graph else None
+
+    def view_and_key(spec: PageSpec) -> tuple[dict, str]:
+        entry = memo.get(spec.path) if memo is not None else None
+        if (entry is None or changes is None or entry.spec != spec or entry.css != css
+                or not still_valid(entry.reads, changes)):
+            recorder = RecordingGraph(graph)
+            view = page_view(recorder, spec, css)
+            entry = ViewMemo(spec, css, recorder.reads, view, "", "")
+        if entry.fingerprint != fingerprint:
+            entry = replace(entry, fingerprint=fingerprint, key=page_key(fingerprint, spec, entry.view))
+        if memo is not None:
+            memo[spec.path] = entry
+        return entry.view, entry.key
+
+    def render_chunk_of_pages(specs: list[PageSpec]) -> list[OutputFile]:
+        files = []
+        for spec in specs:
+            view, key = view_and_key(spec)
+            content = None if reusable.get(spec.path) == key else render_page(env, spec, view)
+            files.append(OutputFile(spec.path, key, content))
+        return files
+
+    specs = page_specs(graph)
+    if memory is not None:
+        memory.views = memo = {spec.path: memo[spec.path] for spec in specs if spec.path in memo}
+        memory.graph = graph
     try:
-        return render_site(graph, make_environment(options.templates), options.static)
+        return map_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1)
     except jinja2.TemplateSyntaxError as error:
         name = display_path(Path(error.filename)) if error.filename else f"templates/{error.name}"
         raise ContentError([Problem(name, error.lineno, f"template syntax error: {error.message}")]) from error
     except jinja2.TemplateError as error:
         raise ContentError([template_problem(error, options.templates)]) from error
+
+
+def environment(options: Options, memory: Memory | None) -> jinja2.Environment:
+    """One Jinja environment per process: it recompiles a template only when its file changes."""
+    if memory is None:
+        return make_environment(options.templates)
+    if memory.environment is None:
+        memory.environment = make_environment(options.templates)
+    return memory.environment
 
 
 def template_problem(error: jinja2.TemplateError, templates: Path) -> Problem:
@@ -107,30 +230,84 @@ def template_problem(error: jinja2.TemplateError, templates: Path) -> Problem:
                                                         "uses must be in its view model (see explainer/render.py)")
 
 
-def extra_files(config: SiteConfig) -> dict[str, bytes]:
-    files = {".nojekyll": b""}
-    if config.cname:
-        files["CNAME"] = config.cname.encode("utf-8") + b"\n"
+def static_outputs(static: Path) -> list[OutputFile]:
+    files = []
+    for folder, dirs, names in os.walk(static):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(n for n in names if not n.startswith(".")):
+            source = Path(folder, name)
+            stat = source.stat()
+            files.append(OutputFile(f"static/{source.relative_to(static).as_posix()}",
+                                    f"static:{stat.st_size}:{stat.st_mtime_ns}", source=source))
     return files
 
 
-def build(options: Options) -> Report:
+def extra_outputs(config: SiteConfig) -> list[OutputFile]:
+    files = {".nojekyll": b""}
+    if config.cname:
+        files["CNAME"] = config.cname.encode("utf-8") + b"\n"
+    return [OutputFile(path, hashlib.sha256(data).hexdigest(), data) for path, data in sorted(files.items())]
+
+
+# -- the whole build ------------------------------------------------------------------
+
+def input_fingerprint(options: Options, version: str) -> str:
+    """Changes when any input file or option changes: names, sizes and modification times."""
+    digest = hashlib.sha256(repr((version, str(options.content.resolve()), options.site_url, options.drafts,
+                                  str(options.config_file().resolve()))).encode())
+    for root in (options.content, options.templates, options.static):
+        for folder, dirs, names in os.walk(root):
+            dirs.sort()
+            for name in sorted(names):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    if options.config_file().exists():
+        stat = options.config_file().stat()
+        digest.update(f"config\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def build(options: Options, memory: Memory | None = None) -> Report:
+    """Build the site into options.out; `memory` carries re-usable results between builds."""
     started = time.perf_counter()
     refuse_output(options.out, [options.project, options.content, options.templates, options.static])
-    graph, warnings = make_graph(options)
-    pages = render_pages(graph, options)
-    with output_lock(options.out):
-        refuse_output(options.out, [])
-        files = write_site(pages, options.static, options.out, extra_files(graph.config))
-    return Report(len(graph.briefs), len(pages), files, time.perf_counter() - started, tuple(warnings))
+    cache = memory.cache if memory else Cache(options.cache_file())
+    try:
+        with output_lock(options.out):
+            refuse_output(options.out, [])
+            return build_locked(options, cache, memory, started)
+    finally:
+        if memory is None:
+            cache.close()
+
+
+def build_locked(options: Options, cache: Cache, memory: Memory | None, started: float) -> Report:
+    """The build proper, while no other build writes the same output folder."""
+    inputs = input_fingerprint(options, cache.version)
+    previous = cache.manifest(options.out)
+    reusable = intact_files(options.out, previous.get("files", {}))
+    if previous.get("inputs") == inputs and len(reusable) == len(previous.get("files", {})):
+        warnings = tuple(Problem(*p) for p in previous.get("warnings", []))
+        return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(reusable),
+                      time.perf_counter() - started, warnings, up_to_date=True)
+    graph, warnings = make_graph(options, cache, memory)
+    pages = render_outputs(graph, options, reusable, memory)
+    files = pages + static_outputs(options.static) + extra_outputs(graph.config)
+    manifest = write_site(files, options.out, reusable, previous.get("files", {}))
+    cache.store_manifest(options.out, {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs),
+                                       "pages": len(pages), "warnings": [list(vars(w).values()) for w in warnings]})
+    changed = tuple(f.path for f in files if reusable.get(f.path) != f.key)
+    return Report(len(graph.briefs), len(pages), len(changed), len(files) - len(changed),
+                  time.perf_counter() - started, tuple(warnings), changed=changed)
 
 
 def check(options: Options) -> Report:
     """Everything build does but writing."""
     started = time.perf_counter()
-    graph, warnings = make_graph(options)
-    pages = render_pages(graph, options)
-    return Report(len(graph.briefs), len(pages), 0, time.perf_counter() - started, tuple(warnings))
-
-
-__all__ = ["Options", "Report", "build", "check", "MARKER"]
+    cache = Cache(options.cache_file())
+    try:
+        graph, warnings = make_graph(options, cache)
+        pages = render_outputs(graph, options, {})
+    finally:
+        cache.close()
+    return Report(len(graph.briefs), len(pages), 0, 0, time.perf_counter() - started, tuple(warnings))

@@ -7,7 +7,6 @@ sub-path, such as a GitHub Pages project site at /repo/.
 from __future__ import annotations
 
 import functools
-import posixpath
 from urllib.parse import quote
 
 from slugify import slugify
@@ -31,10 +30,24 @@ def static_path(name: str) -> str:
 def relative_url(from_page: str, to_page: str, anchor: str = "") -> str:
     """A percent-encoded href from one output file to another (or to an anchor on it)."""
     if to_page == from_page and anchor:
-        return "#" + quote(anchor, safe="-._~:")
-    start = posixpath.dirname(from_page) or "."
-    href = quote(posixpath.relpath(to_page, start), safe="/-._~")
-    return f"{href}#{quote(anchor, safe='-._~:')}" if anchor else href
+        return "#" + quoted_anchor(anchor)
+    from_dirs = from_page.split("/")[:-1]
+    to_parts = to_page.split("/")
+    common = 0
+    while common < len(from_dirs) and common < len(to_parts) - 1 and from_dirs[common] == to_parts[common]:
+        common += 1
+    href = "../" * (len(from_dirs) - common) + quoted_path("/".join(to_parts[common:]))
+    return f"{href}#{quoted_anchor(anchor)}" if anchor else href
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def quoted_path(path: str) -> str:
+    return quote(path, safe="/-._~")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def quoted_anchor(anchor: str) -> str:
+    return quote(anchor, safe="-._~:")
 
 
 def absolute_url(site_url: str, page: str) -> str:

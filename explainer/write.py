@@ -11,11 +11,11 @@ import fcntl
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from .models import UsageError
-from .render import Page
 
 MARKER = ".explainer-site"
 MARKER_TEXT = "This folder is written by Explainer (build.py) and is replaced on every build.\n"
@@ -50,46 +50,70 @@ def output_lock(out: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_site(pages: Iterable[Page], static_dir: Path, out: Path, extra_files: dict[str, bytes]) -> int:
-    """Write every page, the static files and `extra_files`; swap the result in. Returns files written."""
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the site. With no content and no source, the copy already in
+    the output folder is right (its key matched) and is linked, not rewritten."""
+    path: str
+    key: str
+    content: bytes | None = None
+    source: Path | None = None
+
+
+def intact_files(out: Path, manifest: dict) -> dict[str, str]:
+    """path -> key for the files of the last build still exactly as it wrote them."""
+    found = {}
+    for path, entry in manifest.items():
+        try:
+            key, size, mtime = entry
+            stat = os.stat(out / path)
+        except (OSError, ValueError, TypeError):
+            continue
+        if stat.st_size == size and stat.st_mtime_ns == mtime:
+            found[path] = key
+    return found
+
+
+def write_site(files: list[OutputFile], out: Path, reusable: dict[str, str],
+               previous: dict[str, list] | None = None) -> dict[str, list]:
+    """Write the site into a staging folder, swap it in; return the manifest of what is there.
+
+    `previous` is the manifest of the current output: files re-used from it keep their entries.
+    """
     remove_leftovers(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    staging = tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)
     try:
-        staging.chmod(0o755)
-        count = write_pages(staging, pages, extra_files)
-        count += copy_static(static_dir, staging / "static")
-        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        swap_in(staging, out)
+        os.chmod(staging, 0o755)
+        folders = {staging}
+        manifest = {f.path: place_file(f, staging, str(out), reusable, previous or {}, folders) for f in files}
+        Path(staging, MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        swap_in(Path(staging), out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return count
+    return manifest
 
 
-def write_pages(root: Path, pages: Iterable[Page], extra_files: dict[str, bytes]) -> int:
-    count = 0
-    files = [(p.path, p.content) for p in pages] + sorted(extra_files.items())
-    for relative, content in files:
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-        count += 1
-    return count
-
-
-def copy_static(static_dir: Path, target: Path) -> int:
-    count = 0
-    if not static_dir.is_dir():
-        return count
-    for folder, dirs, files in os.walk(static_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(f for f in files if not f.startswith(".")):
-            source = Path(folder, name)
-            destination = target / source.relative_to(static_dir)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
-            count += 1
-    return count
+def place_file(file: OutputFile, staging: str, out: str, reusable: dict[str, str], previous: dict[str, list],
+               folders: set[str]) -> list:
+    """Put one file into the staging folder; return its manifest entry [key, size, mtime]."""
+    target = os.path.join(staging, file.path)
+    folder = os.path.dirname(target)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    if reusable.get(file.path) == file.key:
+        # A hard link costs no copy and keeps size and time; the old folder goes after the swap.
+        os.link(os.path.join(out, file.path), target)
+        if file.path in previous:
+            return previous[file.path]
+    elif file.content is not None:
+        with open(target, "wb") as handle:
+            handle.write(file.content)
+    else:
+        shutil.copyfile(file.source, target)
+    stat = os.stat(target)
+    return [file.key, stat.st_size, stat.st_mtime_ns]
 
 
 def swap_in(staging: Path, out: Path) -> None:
