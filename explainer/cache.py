@@ -79,7 +79,8 @@ class Cache:
             return None         # no cache is slower, never wrong
 
     def _connect(self) -> sqlite3.Connection | None:
-        connection = sqlite3.connect(self.path, timeout=30)
+        # One build at a time uses it, but the dev server builds on its own thread.
+        connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         try:
             connection.executescript(
                 "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);"

@@ -45,6 +45,18 @@ def parser(project: Path) -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="start a new brief from a front-matter skeleton")
     new.add_argument("title", help="title of the brief; its slug names the file")
     content_option(new, project)
+    serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on every save",
+                                description="Build the site, serve it on a local address, and rebuild and "
+                                            "reload the browser whenever a brief, template, static file or "
+                                            "site.yml changes. Output goes where 'build' puts it.")
+    content_option(serve, project)
+    serve.add_argument("--out", type=Path, default=project / "site", metavar="DIR",
+                       help="output folder (default: site/), kept up to date while serving")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=positive_int, default=8000,
+                       help="port (default: 8000; if busy, the next free one is used and said)")
+    serve.add_argument("--open", action="store_true", help="open the site in the web browser")
+    config_options(serve)
     tests = commands.add_parser("test", help="run the whole test suite (installs test tools first)")
     tests.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
     return top
@@ -94,6 +106,9 @@ def run(args: argparse.Namespace, project: Path) -> int:
     if args.command == "new":
         return new_brief(args.content, args.title)
     options = make_options(args, project)
+    if args.command == "serve":
+        from .serve import serve
+        return serve(options, args.host, args.port, args.open)
     if args.command == "check":
         report = site.check(options)
         print_problems(report.warnings)

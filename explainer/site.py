@@ -7,6 +7,7 @@ whole build when no input file changed since the build that wrote the output.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 from .cache import Cache, body_key
 from .config import load_config
@@ -25,7 +27,7 @@ from .models import Brief, ContentError, Problem, SiteConfig, UsageError
 from .parallel import default_jobs, map_in_chunks
 from .reads import RecordingGraph, graph_changes, still_valid
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
-from .write import OutputFile, intact_files, output_lock, refuse_output, write_site
+from .write import OutputFile, intact_files, output_lock, refuse_output, reusable_keys, write_site
 
 CACHE_FOLDER = ".explainer-cache"
 
@@ -141,12 +143,45 @@ def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options) 
 
 # -- render, with re-use ------------------------------------------------------------
 
-def templates_fingerprint(templates: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(templates.rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def template_fingerprints(templates: Path) -> dict[str, str]:
+    """For each template, a hash of its source and of every template it extends,
+    includes or imports: editing one template changes the keys of its pages only."""
+    sources = {p.relative_to(templates).as_posix(): p.read_text(encoding="utf-8")
+               for p in sorted(templates.rglob("*")) if p.is_file()}
+    fingerprints = {}
+    for name in sources:
+        used = templates_used(name, sources)
+        digest = hashlib.sha256()
+        for dependency in sorted(used):
+            digest.update(dependency.encode() + b"\0" + sources.get(dependency, "").encode() + b"\0")
+        fingerprints[name] = digest.hexdigest()
+    return fingerprints
+
+
+def templates_used(name: str, sources: dict[str, str]) -> set[str]:
+    """The template and everything it pulls in; a dynamic reference means all of them."""
+    used, waiting = set(), [name]
+    while waiting:
+        current = waiting.pop()
+        if current in used:
+            continue
+        used.add(current)
+        references = referenced_templates(sources.get(current, ""))
+        if None in references:
+            return set(sources)
+        waiting.extend(references)
+    return used
+
+
+@functools.lru_cache(maxsize=256)
+def referenced_templates(source: str) -> frozenset:
+    try:
+        return frozenset(jinja2.meta.find_referenced_templates(PARSER.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()      # reported with its line when the template is rendered
+
+
+PARSER = jinja2.Environment()
 
 
 def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
@@ -171,7 +206,7 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
     With a memo (the dev server keeps one), a page's view is not even rebuilt
     while everything it read from the graph is unchanged.
     """
-    fingerprint = templates_fingerprint(options.templates)
+    fingerprints = template_fingerprints(options.templates)
     css_path = options.static / "style.css"
     css = css_path.read_text(encoding="utf-8") if css_path.exists() else ""
     env = environment(options, memory)
@@ -185,6 +220,7 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
             recorder = RecordingGraph(graph)
             view = page_view(recorder, spec, css)
             entry = ViewMemo(spec, css, recorder.reads, view, "", "")
+        fingerprint = fingerprints.get(spec.template, "")
         if entry.fingerprint != fingerprint:
             entry = replace(entry, fingerprint=fingerprint, key=page_key(fingerprint, spec, entry.view))
         if memo is not None:
@@ -285,20 +321,19 @@ def build_locked(options: Options, cache: Cache, memory: Memory | None, started:
     """The build proper, while no other build writes the same output folder."""
     inputs = input_fingerprint(options, cache.version)
     previous = cache.manifest(options.out)
-    reusable = intact_files(options.out, previous.get("files", {}))
-    if previous.get("inputs") == inputs and len(reusable) == len(previous.get("files", {})):
+    existing = intact_files(options.out, previous.get("files", {}))
+    if previous.get("inputs") == inputs and len(existing) == len(previous.get("files", {})):
         warnings = tuple(Problem(*p) for p in previous.get("warnings", []))
-        return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(reusable),
+        return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
                       time.perf_counter() - started, warnings, up_to_date=True)
     graph, warnings = make_graph(options, cache, memory)
-    pages = render_outputs(graph, options, reusable, memory)
+    pages = render_outputs(graph, options, reusable_keys(existing), memory)
     files = pages + static_outputs(options.static) + extra_outputs(graph.config)
-    manifest = write_site(files, options.out, reusable, previous.get("files", {}))
+    manifest, changed = write_site(files, options.out, existing)
     cache.store_manifest(options.out, {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs),
                                        "pages": len(pages), "warnings": [list(vars(w).values()) for w in warnings]})
-    changed = tuple(f.path for f in files if reusable.get(f.path) != f.key)
     return Report(len(graph.briefs), len(pages), len(changed), len(files) - len(changed),
-                  time.perf_counter() - started, tuple(warnings), changed=changed)
+                  time.perf_counter() - started, tuple(warnings), changed=tuple(changed))
 
 
 def check(options: Options) -> Report:

@@ -8,6 +8,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
@@ -59,61 +60,79 @@ class OutputFile:
     content: bytes | None = None
     source: Path | None = None
 
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.content).hexdigest() if self.content is not None else ""
 
-def intact_files(out: Path, manifest: dict) -> dict[str, str]:
-    """path -> key for the files of the last build still exactly as it wrote them."""
+
+@dataclass(frozen=True)
+class Existing:
+    """A file of the last build, still exactly as that build wrote it."""
+    key: str
+    digest: str
+    entry: list
+
+
+def intact_files(out: Path, manifest: dict) -> dict[str, Existing]:
     found = {}
     for path, entry in manifest.items():
         try:
-            key, size, mtime = entry
+            key, size, mtime, digest = entry
             stat = os.stat(out / path)
         except (OSError, ValueError, TypeError):
             continue
         if stat.st_size == size and stat.st_mtime_ns == mtime:
-            found[path] = key
+            found[path] = Existing(key, digest, entry)
     return found
 
 
-def write_site(files: list[OutputFile], out: Path, reusable: dict[str, str],
-               previous: dict[str, list] | None = None) -> dict[str, list]:
-    """Write the site into a staging folder, swap it in; return the manifest of what is there.
+def reusable_keys(existing: dict[str, Existing]) -> dict[str, str]:
+    return {path: old.key for path, old in existing.items()}
 
-    `previous` is the manifest of the current output: files re-used from it keep their entries.
+
+def write_site(files: list[OutputFile], out: Path, existing: dict[str, Existing]) -> tuple[dict, list[str]]:
+    """Write the site into a staging folder and swap it in.
+
+    Returns the manifest of what is now there and the paths whose bytes are new;
+    every other file is a hard link to the identical file of the last build.
     """
     remove_leftovers(out)
     staging = tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)
     try:
         os.chmod(staging, 0o755)
-        folders = {staging}
-        manifest = {f.path: place_file(f, staging, str(out), reusable, previous or {}, folders) for f in files}
+        folders, manifest, written = {staging}, {}, []
+        for file in files:
+            manifest[file.path] = place_file(file, staging, str(out), existing.get(file.path), folders)
+            if manifest[file.path] is not getattr(existing.get(file.path), "entry", None):
+                written.append(file.path)
         Path(staging, MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         swap_in(Path(staging), out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return manifest
+    return manifest, written
 
 
-def place_file(file: OutputFile, staging: str, out: str, reusable: dict[str, str], previous: dict[str, list],
-               folders: set[str]) -> list:
-    """Put one file into the staging folder; return its manifest entry [key, size, mtime]."""
+def place_file(file: OutputFile, staging: str, out: str, old: Existing | None, folders: set[str]) -> list:
+    """Put one file into the staging folder; return its manifest entry [key, size, mtime, digest]."""
     target = os.path.join(staging, file.path)
     folder = os.path.dirname(target)
     if folder not in folders:
         os.makedirs(folder, exist_ok=True)
         folders.add(folder)
-    if reusable.get(file.path) == file.key:
-        # A hard link costs no copy and keeps size and time; the old folder goes after the swap.
+    digest = file.digest
+    if old is not None and (old.key == file.key or (digest and old.digest == digest)):
+        # Same bytes as the last build: a hard link costs no copy and keeps size and
+        # time; the old folder is removed after the swap.
         os.link(os.path.join(out, file.path), target)
-        if file.path in previous:
-            return previous[file.path]
-    elif file.content is not None:
+        return old.entry if old.key == file.key else [file.key, *old.entry[1:]]
+    if file.content is not None:
         with open(target, "wb") as handle:
             handle.write(file.content)
     else:
         shutil.copyfile(file.source, target)
     stat = os.stat(target)
-    return [file.key, stat.st_size, stat.st_mtime_ns]
+    return [file.key, stat.st_size, stat.st_mtime_ns, digest]
 
 
 def swap_in(staging: Path, out: Path) -> None:

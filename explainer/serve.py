@@ -1,0 +1,294 @@
+"""`build.py serve`: build, serve the output with livereload, rebuild on every save.
+
+What livereload does by default, and what this module does instead:
+- it polls the tree every 0.8 s: we give it a watchdog-based watcher (inotify on
+  Linux) and debounce bursts of events;
+- it ignores a reload within 3 s of the previous one: we send reloads ourselves,
+  straight to the connected browsers, after each rebuild;
+- its reload bootstrap is an inline script, which a Content-Security-Policy
+  forbidding inline script blocks: we inject `<script src="/livereload.js">`;
+- a missing page gets tornado's bare "404: Not Found": we serve the site's 404.html;
+- a busy port raises a raw OSError: we take the next free port and say so;
+- its reload websocket accepts any origin: ours accepts only the served origin;
+- rebuilds would run on the server thread and stall requests: ours run on their own thread.
+A failed rebuild leaves the last good site in place and shows the problems in
+an overlay on every page until a save fixes them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import errno
+import html
+import logging
+import threading
+import time
+import webbrowser
+from pathlib import Path
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler, LiveReloadJSHandler, StaticFileHandler
+from livereload.watcher import Watcher
+from tornado import web
+from tornado.ioloop import IOLoop
+from tornado.websocket import WebSocketHandler
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
+
+from . import site
+from .cache import Cache
+from .models import ContentError, UsageError
+
+DEBOUNCE_SECONDS = 0.02
+PORT_ATTEMPTS = 20
+OVERLAY_CSS = (Path(__file__).parent / "overlay.css").read_text(encoding="utf-8")
+
+
+def say(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+class Rebuilder:
+    """Runs one build at a time on its own thread, after a burst of changes settles."""
+
+    def __init__(self, options: site.Options, on_built):
+        self.options = options
+        self.memory = site.Memory(Cache(options.cache_file()))
+        self.on_built = on_built            # called with (report or None, changed paths, had problems)
+        self.problems: tuple = ()
+        self._changed: set[str] = set()
+        self._last_event = 0.0
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._loop, name="explainer-rebuild", daemon=True)
+
+    def build_now(self, reason: str) -> site.Report | None:
+        started = time.perf_counter()
+        try:
+            report = site.build(self.options, self.memory)
+        except ContentError as error:
+            self.problems = error.problems
+            say(f"{reason}: {len(error.problems)} problem(s); still serving the last good site")
+            for problem in error.problems:
+                print(f"  {problem}", flush=True)
+            return None
+        self.problems = ()
+        pages = [p for p in report.changed if p.endswith(".html")]
+        shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
+        say(f"{reason}: rebuilt in {1000 * (time.perf_counter() - started):.0f} ms, "
+            f"{len(pages)} page{'s' if len(pages) != 1 else ''} written" + (f" ({shown})" if pages else ""))
+        return report
+
+    def start(self) -> None:
+        # Later builds share the process with the server's threads: no forking.
+        self.options = dataclasses.replace(self.options, jobs=1)
+        self._thread.start()
+
+    def changed(self, path: str) -> None:
+        with self._wake:
+            self._changed.add(path)
+            self._last_event = time.monotonic()
+            self._wake.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._changed:
+                    self._wake.wait()
+                while time.monotonic() - self._last_event < DEBOUNCE_SECONDS:
+                    self._wake.wait(DEBOUNCE_SECONDS)
+                changed, self._changed = sorted(self._changed), set()
+            had_problems = bool(self.problems)
+            report = self.build_now(describe(changed, self.options.project))
+            self.on_built(report, changed, had_problems)
+
+
+def describe(paths: list[str], project: Path) -> str:
+    names = []
+    for path in paths:
+        try:
+            names.append(Path(path).resolve().relative_to(project).as_posix())
+        except ValueError:
+            names.append(path)
+    return (", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")) + " changed"
+
+
+class WatchdogWatcher(Watcher):
+    """livereload's Watcher interface, fed by watchdog's native file events instead of polling."""
+
+    def __init__(self, rebuilder: Rebuilder):
+        super().__init__()
+        self.rebuilder = rebuilder
+        self.folders: list[str] = []
+        self.files: list[str] = []
+        self.observer = Observer()
+
+    def watch(self, path, func=None, delay=None, ignore=None):
+        super().watch(path, func, delay, ignore)
+        target = Path(path).resolve()
+        if target.is_dir():
+            self.folders.append(str(target))
+            self.observer.schedule(ChangeHandler(self), str(target), recursive=True)
+        else:
+            self.files.append(str(target))
+            self.observer.schedule(ChangeHandler(self), str(target.parent), recursive=False)
+
+    def start(self, callback) -> bool:
+        if not self.observer.is_alive():
+            self.observer.start()
+        return True         # tells livereload not to poll
+
+    def examine(self):
+        return None, None
+
+    def relevant(self, path: str) -> bool:
+        """Inside a watched folder or a watched file; editors' temporary files are not."""
+        name = Path(path).name
+        if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")):
+            return False
+        return path in self.files or any(path.startswith(folder + "/") for folder in self.folders)
+
+
+class ChangeHandler(FileSystemEventHandler):
+    def __init__(self, watcher: WatchdogWatcher):
+        self.watcher = watcher
+
+    def on_any_event(self, event):
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        for path in (event.src_path, getattr(event, "dest_path", "")):
+            if path and self.watcher.relevant(str(path)):
+                self.watcher.rebuilder.changed(str(path))
+
+
+class SameOriginReloadHandler(LiveReloadHandler):
+    """The reload websocket, open only to pages of the served origin."""
+
+    def check_origin(self, origin: str) -> bool:
+        return WebSocketHandler.check_origin(self, origin)
+
+
+class SiteFileHandler(StaticFileHandler):
+    """Static files with no caching, and the site's own 404.html for a missing page."""
+    site_root: Path = Path(".")
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", "no-store")
+
+    def write_error(self, status_code: int, **kwargs):
+        page = self.site_root / "404.html"
+        if status_code == 404 and page.is_file():
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(page.read_bytes())
+        else:
+            super().write_error(status_code, **kwargs)
+
+
+class OverlayStylesheet(web.RequestHandler):
+    def get(self):
+        self.set_header("Content-Type", "text/css; charset=UTF-8")
+        self.write(OVERLAY_CSS)
+
+
+class PageInjector(web.OutputTransform):
+    """Adds the reload script (as a file, so a CSP without inline script allows it)
+    and, while the last rebuild failed, an overlay listing its problems."""
+    rebuilder: Rebuilder | None = None
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        if "text/html" not in headers.get("Content-Type", "") or b"</head>" not in chunk:
+            return status_code, headers, chunk
+        original = len(chunk)
+        head = b'<link rel="stylesheet" href="/_explainer/overlay.css"><script src="/livereload.js"></script>'
+        chunk = chunk.replace(b"</head>", head + b"</head>", 1)
+        problems = self.rebuilder.problems if self.rebuilder else ()
+        if problems:
+            chunk = insert_after_body(chunk, overlay_html(problems))
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(int(headers["Content-Length"]) + len(chunk) - original)
+        return status_code, headers, chunk
+
+
+def insert_after_body(chunk: bytes, fragment: bytes) -> bytes:
+    start = chunk.find(b"<body")
+    end = chunk.find(b">", start) if start >= 0 else -1
+    return chunk[:end + 1] + fragment + chunk[end + 1:] if end >= 0 else fragment + chunk
+
+
+def overlay_html(problems) -> bytes:
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
+    return (f'<div class="explainer-overlay" role="alert"><p><strong>The last rebuild failed</strong>; '
+            f"this is the last good version. Fix these and save:</p><ul>{items}</ul></div>").encode("utf-8")
+
+
+class ExplainerServer(Server):
+    """livereload's Server with our handlers and a port that moves on when busy."""
+
+    def __init__(self, rebuilder: Rebuilder, watcher: WatchdogWatcher):
+        super().__init__(watcher=watcher)
+        self.rebuilder = rebuilder
+        self.loop: IOLoop | None = None
+        self.port = 0
+
+    def application(self, port, host, liveport=None, debug=None, live_css=True):
+        LiveReloadHandler.watcher = self.watcher
+        LiveReloadHandler.live_css = live_css
+        SiteFileHandler.site_root = Path(self.root)
+        PageInjector.rebuilder = self.rebuilder
+        app = web.Application(handlers=[
+            (r"/livereload", SameOriginReloadHandler),
+            (r"/livereload.js", LiveReloadJSHandler),
+            (r"/_explainer/overlay.css", OverlayStylesheet),
+            (r"/(.*)", SiteFileHandler, {"path": str(self.root), "default_filename": "index.html"}),
+        ], transforms=[PageInjector], debug=False)
+        self.port = listen(app, host, port)
+        self.loop = IOLoop.current()
+        url = f"http://{host}:{self.port}/"
+        if self.port != port:
+            say(f"Port {port} is busy; using {self.port} instead")
+        say(f"Serving {self.root} on {url} (Ctrl+C to stop)")
+        if self.open_browser:
+            threading.Timer(0.5, webbrowser.open, [url]).start()
+
+    open_browser = False
+
+    def reload_browsers(self, report: site.Report | None, changed: list[str], had_problems: bool) -> None:
+        """After a rebuild that changed pages, failed, or fixed a failure."""
+        if report is not None and not report.changed and not had_problems:
+            return
+        path = changed[0] if len(changed) == 1 and changed[0].endswith(".css") else "*"
+        if self.loop is not None:
+            self.loop.add_callback(LiveReloadHandler.reload_waiters, path)
+
+    def _setup_logging(self):
+        logging.getLogger("livereload").setLevel(logging.WARNING)
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)
+
+
+def listen(app: web.Application, host: str, port: int) -> int:
+    """Listen on `port`, or on the next free one; raise UsageError if none is free."""
+    for candidate in range(port, port + PORT_ATTEMPTS):
+        try:
+            app.listen(candidate, address=host)
+            return candidate
+        except OSError as error:
+            if error.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise UsageError(f"cannot serve on {host}:{candidate}: {error.strerror}") from error
+    raise UsageError(f"ports {port} to {port + PORT_ATTEMPTS - 1} on {host} are all busy; choose another with --port")
+
+
+def serve(options: site.Options, host: str, port: int, open_browser: bool) -> int:
+    rebuilder = Rebuilder(options, on_built=lambda *outcome: server.reload_browsers(*outcome))
+    report = rebuilder.build_now("Initial build")
+    if report is None and not (options.out / "index.html").exists():
+        say("Nothing to serve yet: fix the problems above and save; the site appears when the build succeeds")
+    watched = [options.content, options.templates, options.static, options.config_file()]
+    watcher = WatchdogWatcher(rebuilder)
+    server = ExplainerServer(rebuilder, watcher)
+    server.open_browser = open_browser
+    for path in watched:
+        if path.exists():
+            server.watch(str(path))
+    options.out.mkdir(parents=True, exist_ok=True)
+    rebuilder.start()
+    server.serve(port=port, host=host, root=str(options.out), restart_delay=0)
+    watcher.observer.stop()
+    return 0
