@@ -65,6 +65,8 @@ class Cache:
         self.version = engine_version()
         self.path = path
         self.memory: dict[str, Body] = {}
+        self.last_index = None                           # the link index the memory's bodies were checked against
+        self._keys: dict[int, tuple[Brief, str]] = {}     # by id(): hashing a whole Brief costs more
         self.connection = self._open() if path else None
 
     def _open(self) -> sqlite3.Connection | None:
@@ -96,6 +98,15 @@ class Cache:
             connection.close()
             return None
 
+    def key_of(self, brief: Brief) -> str:
+        """body_key, remembered for the brief objects of the last build (the dev server re-uses them)."""
+        known = self._keys.get(id(brief))
+        if known is not None and known[0] is brief:
+            return known[1]
+        key = body_key(self.version, brief)
+        self._keys[id(brief)] = (brief, key)
+        return key
+
     def bodies(self, keys: list[str]) -> dict[str, Body]:
         found = {k: self.memory[k] for k in keys if k in self.memory}
         wanted = [k for k in keys if k not in found]
@@ -106,20 +117,24 @@ class Cache:
                     rows = self.connection.execute(
                         f"SELECT key, value FROM bodies WHERE key IN ({','.join('?' * len(chunk))})", chunk)
                     for key, value in rows:
-                        found[key] = body_from_json(value)
+                        found[key] = self.memory[key] = body_from_json(value)
             except (sqlite3.Error, ValueError, KeyError, TypeError):
-                return {k: v for k, v in found.items() if k in self.memory}
+                # A damaged row or store: render those bodies again rather than trust it.
+                return {k: v for k, v in found.items() if k not in wanted}
         return found
 
-    def store_bodies(self, bodies: dict[str, Body], keep: set[str]) -> None:
-        """Remember new bodies and forget those no brief uses any more."""
+    def store_bodies(self, bodies: dict[str, Body], keep: set[str], prune: bool = True) -> None:
+        """Remember new bodies; forget those no brief uses any more (on disk only if `prune`)."""
         self.memory = {k: v for k, v in {**self.memory, **bodies}.items() if k in keep}
-        if self.connection is None:
+        self._keys = {ident: known for ident, known in self._keys.items() if known[1] in keep}
+        if self.connection is None or not (bodies or prune):
             return
         try:
             with self.connection:
                 self.connection.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
                                             [(k, body_to_json(v)) for k, v in bodies.items()])
+                if not prune:
+                    return
                 self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
                 self.connection.execute("DELETE FROM keep")
                 self.connection.executemany("INSERT OR IGNORE INTO keep VALUES (?)", [(k,) for k in keep])

@@ -5,7 +5,6 @@ render stage only reads the result."""
 from __future__ import annotations
 
 import bisect
-import functools
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .markup import Body, LinkIndex, suggest
+from .memo import reuse
 from .dates import PartialDate
 from .models import Brief, Event, Problem, SiteConfig
 from .urls import name_slug
@@ -49,6 +49,7 @@ class Card:
 class SiteGraph:
     config: SiteConfig
     briefs: tuple[Brief, ...]                  # published, newest first
+    slugs: tuple[str, ...]                     # the same order: what a list of briefs needs
     by_slug: Mapping[str, Brief]
     bodies: Mapping[str, Body]
     backlinks: Mapping[str, tuple[str, ...]]
@@ -100,21 +101,49 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
     by_slug = {b.slug: b for b in briefs}
     problems = link_problems(briefs, bodies, by_slug, include_drafts)
     problems += related_problems(briefs, by_slug, include_drafts)
-    events = timeline(public)
-    topics, topic_slugs, topic_problems = group_names(public, events, "topic")
-    entities, entity_slugs, entity_problems = group_names(public, events, "entity")
+    events = reuse("timeline", public, lambda: timeline(public), same_events)
+    topics, topic_slugs, topic_problems = reuse("topics", public, lambda: group_names(public, events, "topic"),
+                                                same_names)
+    entities, entity_slugs, entity_problems = reuse("entities", public,
+                                                    lambda: group_names(public, events, "entity"), same_names)
     problems += topic_problems + entity_problems
+    links = [(b.slug, bodies[b.slug].links) for b in public]
     graph = SiteGraph(
-        config=config, briefs=public, by_slug=MappingProxyType({b.slug: b for b in public}),
-        bodies=MappingProxyType(dict(bodies)), backlinks=backlinks(public, bodies),
-        related=related_briefs(public), neighbours=neighbours(public),
+        config=config, briefs=public, slugs=tuple(b.slug for b in public),
+        by_slug=MappingProxyType({b.slug: b for b in public}),
+        bodies=MappingProxyType(dict(bodies)), backlinks=reuse("backlinks", links, lambda: backlinks(public, bodies)),
+        related=reuse("related", public, lambda: related_briefs(public), same_related),
+        neighbours=neighbours(public),
         topics=topics, entities=entities, topic_slugs=topic_slugs, entity_slugs=entity_slugs,
         timeline=events, topic_index=MappingProxyType({g.slug: g for g in topics}),
         entity_index=MappingProxyType({g.slug: g for g in entities}),
-        cards=MappingProxyType({b.slug: Card(b.slug, b.title, b.summary, b.date) for b in public}),
+        cards=reuse("cards", public, lambda: cards(public), same_card),
         labels=MappingProxyType({**{("topic", g.slug): g.name for g in topics},
                                  **{("entity", g.slug): g.name for g in entities}}))
     return graph, problems
+
+
+# What each derived part depends on, for `reuse` to compare when a brief is a new object.
+def same_events(a: Brief, b: Brief) -> bool:
+    return a is b or (a.rel_path == b.rel_path and a.slug == b.slug and a.events == b.events)
+
+
+def same_names(a: Brief, b: Brief) -> bool:
+    return a is b or (a.path == b.path and a.rel_path == b.rel_path and a.slug == b.slug and a.topics == b.topics
+                      and a.entities == b.entities and a.lines == b.lines and a.events == b.events)
+
+
+def same_related(a: Brief, b: Brief) -> bool:
+    return a is b or (a.slug == b.slug and a.related == b.related and a.topics == b.topics
+                      and a.entities == b.entities)
+
+
+def same_card(a: Brief, b: Brief) -> bool:
+    return a is b or (a.slug == b.slug and a.title == b.title and a.summary == b.summary and a.date == b.date)
+
+
+def cards(public: tuple[Brief, ...]) -> Mapping[str, Card]:
+    return MappingProxyType({b.slug: Card(b.slug, b.title, b.summary, b.date) for b in public})
 
 
 def link_problems(briefs, bodies, by_slug, include_drafts) -> list[Problem]:
@@ -158,18 +187,12 @@ def backlinks(public: tuple[Brief, ...], bodies: Mapping[str, Body]) -> Mapping[
 
 
 def related_briefs(public: tuple[Brief, ...]) -> Mapping[str, tuple[str, ...]]:
-    """Declared `related` first, then briefs sharing the most topics and entities."""
-    return related_from_names(tuple((b.slug, b.related, b.topics + b.entities) for b in public))
-
-
-@functools.lru_cache(maxsize=4)
-def related_from_names(briefs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]):
-    """The work of related_briefs on just what it depends on, so that the dev
-    server re-uses it when an edit leaves every brief's names as they were.
+    """Declared `related` first, then briefs sharing the most topics and entities.
 
     Candidates for each name are the briefs nearest in date among those sharing it,
     so the cost stays linear in the number of briefs, however common a topic is.
     """
+    briefs = [(b.slug, b.related, b.topics + b.entities) for b in public]
     slugs = [slug for slug, _, _ in briefs]
     position = {slug: index for index, slug in enumerate(slugs)}
     sharing: dict[str, list[int]] = defaultdict(list)
@@ -215,33 +238,13 @@ def timeline(public: tuple[Brief, ...]) -> tuple[TimelineEntry, ...]:
     return tuple(sorted(entries, key=lambda e: e.event.date.first_day()))
 
 
-@dataclass(frozen=True)
-class NamesOf:
-    """What grouping needs of one brief: where it is and the names it and its events use."""
-    path: str
-    rel_path: str
-    slug: str
-    names: tuple[str, ...]
-    line: int
-    event_names: tuple[tuple[tuple[str, ...], int], ...]
-
-
 def group_names(public: tuple[Brief, ...], events: tuple[TimelineEntry, ...], kind: str):
     """Topics or entities, one per slug; a name spelt two ways is one group and a warning."""
     field = "topics" if kind == "topic" else "entities"
-    names = tuple(NamesOf(b.path, b.rel_path, b.slug, getattr(b, field), b.line_of(field),
-                          tuple((getattr(e, field), e.line) for e in b.events)) for b in public)
-    return groups_from_names(names, events, kind)
-
-
-@functools.lru_cache(maxsize=4)
-def groups_from_names(briefs: tuple[NamesOf, ...], events: tuple[TimelineEntry, ...], kind: str):
-    field = "topics" if kind == "topic" else "entities"
     spellings: dict[str, Counter] = defaultdict(Counter)
     first_seen: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for brief in sorted(briefs, key=lambda b: b.rel_path):
-        for name, line in [(n, brief.line) for n in brief.names] + [
-                (n, line) for event_names, line in brief.event_names for n in event_names]:
+    for brief in sorted(public, key=lambda b: b.rel_path):
+        for name, line in names_in(brief, field):
             slug = name_slug(name)
             spellings[slug][name] += 1
             first_seen[slug].append((name, brief.path, line))
@@ -251,21 +254,28 @@ def groups_from_names(briefs: tuple[NamesOf, ...], events: tuple[TimelineEntry, 
                                     "use one spelling everywhere", warning=True)
                 for slug, seen in first_seen.items() for name, path, line in seen if name != canonical[slug]]
     groups = tuple(sorted((Group(slug, canonical[slug], members, found) for slug, members, found
-                           in mentions(briefs, events, field, spellings)), key=lambda g: (g.name.casefold(), g.slug)))
+                           in mentions(public, events, field, spellings)), key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
+
+
+def names_in(brief: Brief, field: str) -> list[tuple[str, int]]:
+    found = [(name, brief.line_of(field)) for name in getattr(brief, field)]
+    for event in brief.events:
+        found.extend((name, event.line) for name in getattr(event, field))
+    return found
 
 
 def first_index(seen: list, name: str) -> int:
     return next(i for i, (n, _, _) in enumerate(seen) if n == name)
 
 
-def mentions(public: tuple[NamesOf, ...], events: tuple[TimelineEntry, ...], field: str, slugs):
+def mentions(public: tuple[Brief, ...], events: tuple[TimelineEntry, ...], field: str, slugs):
     """For each name slug: the briefs (newest first) and events (in time order) that mention it."""
     briefs: dict[str, list[str]] = defaultdict(list)
     found: dict[str, list[TimelineEntry]] = defaultdict(list)
     for brief in public:
-        for slug in dict.fromkeys(name_slug(n) for n in brief.names):
+        for slug in dict.fromkeys(name_slug(n) for n in getattr(brief, field)):
             briefs[slug].append(brief.slug)
     for entry in events:
         for slug in dict.fromkeys(name_slug(n) for n in getattr(entry.event, field)):

@@ -42,7 +42,7 @@ def load_content(content_dir: Path, previous: dict | None = None) -> Loaded:
         if known is not None and known[0] == identity:
             brief, found = known[1], known[2]
         else:
-            brief, found = load_brief(path, content_dir)
+            brief, found = load_brief(Path(path), content_dir)
         memo[path] = (identity, brief, found)
         problems.extend(found)
         if brief is not None:
@@ -50,20 +50,20 @@ def load_content(content_dir: Path, previous: dict | None = None) -> Loaded:
     return Loaded(tuple(briefs), tuple(problems), memo)
 
 
-def file_identity(path: Path) -> tuple[int, ...]:
+def file_identity(path: str) -> tuple[int, ...]:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return ()
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def brief_files(content_dir: Path) -> list[Path]:
+def brief_files(content_dir: Path) -> list[str]:
     """Every .md file under the folder, in a sorted walk; hidden entries are skipped."""
     found = []
     for folder, dirs, files in os.walk(content_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
+        found.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
     return found
 
 

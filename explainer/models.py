@@ -85,7 +85,10 @@ class Brief:
     lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
 
     def line_of(self, field: str) -> int:
-        return dict(self.lines).get(field, 1)
+        for name, line in self.lines:
+            if name == field:
+                return line
+        return 1
 
 
 @dataclass(frozen=True)

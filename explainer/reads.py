@@ -10,6 +10,7 @@ covers every kind of page and edit without listing which edit touches which page
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,9 +71,36 @@ def graph_changes(old: Any, new: Any) -> dict[str, set | None]:
     return changes
 
 
-def still_valid(reads: set[tuple[str, Any]], changes: dict[str, set | None]) -> bool:
-    for name, key in reads:
-        changed = changes.get(name, ())
-        if changed is EVERYTHING or (changed and (key == WHOLE or key in changed)):
-            return False
-    return True
+class ReadIndex:
+    """Which page read which part of the graph, so that a change finds its pages
+    directly instead of every page checking every read."""
+
+    def __init__(self):
+        self.reads: dict[str, set] = {}
+        self.by_key: dict[tuple, set[str]] = defaultdict(set)       # (field, key) -> pages
+        self.by_field: dict[str, set[str]] = defaultdict(set)       # field -> pages reading any of it
+        self.whole: dict[str, set[str]] = defaultdict(set)          # field -> pages reading all of it
+
+    def record(self, page: str, reads: set) -> None:
+        self.forget(page)
+        self.reads[page] = reads
+        for name, key in reads:
+            self.by_field[name].add(page)
+            (self.whole[name] if key == WHOLE else self.by_key[(name, key)]).add(page)
+
+    def forget(self, page: str) -> None:
+        for name, key in self.reads.pop(page, ()):
+            self.by_field[name].discard(page)
+            (self.whole[name] if key == WHOLE else self.by_key[(name, key)]).discard(page)
+
+    def stale(self, changes: dict[str, set | None]) -> set[str]:
+        """The pages that read something in `changes`."""
+        pages: set[str] = set()
+        for name, changed in changes.items():
+            if changed is EVERYTHING:
+                pages |= self.by_field.get(name, set())
+                continue
+            pages |= self.whole.get(name, set())
+            for key in changed:
+                pages |= self.by_key.get((name, key), set())
+        return pages

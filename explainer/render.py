@@ -149,7 +149,7 @@ def index_view(graph: SiteGraph) -> dict:
         **chrome(graph, path, config.title, config.description or "An explainer site."),
         "intro": Markup(markdown.markdown(config.intro, extensions=["attr_list"])) if config.intro else "",
         "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
-        "briefs": [brief_card(graph, path, b.slug) for b in graph.briefs],
+        "briefs": [brief_card(graph, path, slug) for slug in graph.slugs],
         "topics": group_cards(graph, path, "topic"),
         "entities": group_cards(graph, path, "entity"),
         "timeline_href": relative_url(path, output_path("timeline")),

@@ -38,7 +38,7 @@ from . import site
 from .cache import Cache
 from .models import ContentError, UsageError
 
-DEBOUNCE_SECONDS = 0.02
+DEBOUNCE_SECONDS = 0.01
 PORT_ATTEMPTS = 20
 OVERLAY_CSS = (Path(__file__).parent / "overlay.css").read_text(encoding="utf-8")
 
@@ -99,6 +99,7 @@ class Rebuilder:
             had_problems = bool(self.problems)
             report = self.build_now(describe(changed, self.options.project))
             self.on_built(report, changed, had_problems)
+            self.memory.save()
 
 
 def describe(paths: list[str], project: Path) -> str:
@@ -289,6 +290,9 @@ def serve(options: site.Options, host: str, port: int, open_browser: bool) -> in
             server.watch(str(path))
     options.out.mkdir(parents=True, exist_ok=True)
     rebuilder.start()
-    server.serve(port=port, host=host, root=str(options.out), restart_delay=0)
-    watcher.observer.stop()
+    try:
+        server.serve(port=port, host=host, root=str(options.out), restart_delay=0)
+    finally:
+        watcher.observer.stop()
+        rebuilder.memory.close()
     return 0

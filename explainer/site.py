@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shutil
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -18,16 +19,17 @@ from pathlib import Path
 import jinja2
 import jinja2.meta
 
-from .cache import Cache, body_key
+from .cache import Cache
 from .config import load_config
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
 from .markup import Body, LinkIndex, Renderer
 from .models import Brief, ContentError, Problem, SiteConfig, UsageError
 from .parallel import default_jobs, map_in_chunks
-from .reads import RecordingGraph, graph_changes, still_valid
+from .reads import ReadIndex, RecordingGraph, graph_changes
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
-from .write import OutputFile, intact_files, output_lock, refuse_output, reusable_keys, write_site
+from .write import (OutputFile, Shadow, intact_files, make_shadow, output_lock, refuse_output, reusable_keys,
+                    write_site, write_through_shadow)
 
 CACHE_FOLDER = ".explainer-cache"
 
@@ -68,8 +70,25 @@ class Memory:
     cache: Cache
     loaded: dict = field(default_factory=dict)
     views: dict = field(default_factory=dict)
+    readers: ReadIndex = field(default_factory=ReadIndex)
     graph: SiteGraph | None = None
     environment: jinja2.Environment | None = None
+    manifest: dict | None = None       # of the output folder as this process last wrote it
+    shadow: Shadow | None = None
+    unsaved: bool = False              # manifest not yet in the cache (saved after the reload, off the clock)
+    out: Path = Path("site")
+
+    def save(self) -> None:
+        if self.unsaved and self.manifest is not None:
+            self.cache.store_manifest(self.out, self.manifest)
+            self.unsaved = False
+
+    def close(self) -> None:
+        self.save()
+        if self.shadow is not None:
+            shutil.rmtree(self.shadow.folder, ignore_errors=True)
+            self.shadow = None
+        self.cache.close()
 
 
 @dataclass(frozen=True)
@@ -86,16 +105,21 @@ class Report:
 
 # -- markup, with re-use ----------------------------------------------------------
 
-def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, jobs: int) -> dict[str, Body]:
-    keys = {b.slug: body_key(cache.version, b) for b in briefs}
+def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, jobs: int,
+                  prune: bool = True) -> dict[str, Body]:
+    """Every brief's rendered body: from the cache where its inputs are unchanged, else rendered."""
+    keys = {b.slug: cache.key_of(b) for b in briefs}
+    # Bodies used in the last build were valid for its link index; with the same index they still are.
+    checked = set(cache.memory) if index == cache.last_index else set()
     known = cache.bodies(list(keys.values()))
-    bodies = {b.slug: known[keys[b.slug]] for b in briefs
-              if keys[b.slug] in known and known[keys[b.slug]].still_valid(index)}
+    bodies = {b.slug: known[key] for b in briefs
+              if (key := keys[b.slug]) in known and (key in checked or known[key].still_valid(index))}
+    cache.last_index = index
     missing = [b for b in briefs if b.slug not in bodies]
     fresh = dict(zip((b.slug for b in missing), map_in_chunks(lambda chunk: render_chunk(chunk, index),
                                                               missing, jobs)))
     cache.store_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
-                       keep=set(keys.values()))
+                       keep=set(keys.values()), prune=prune)
     return {b.slug: bodies.get(b.slug) or fresh[b.slug] for b in briefs}
 
 
@@ -117,7 +141,7 @@ def make_graph(options: Options, cache: Cache, memory: Memory | None = None) -> 
     problems += list(loaded.problems)
     problems += duplicate_slugs(loaded.briefs)
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs)
+    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs, prune=memory is None)
     problems += [p for body in bodies.values() for p in body.problems]
     graph, link_found = build_graph(briefs, bodies, config, options.drafts)
     problems += link_found + start_here_problems(config, graph, options)
@@ -190,10 +214,9 @@ def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
 
 @dataclass(frozen=True)
 class ViewMemo:
-    """A page's view model, what it read of the graph, and its key under one set of templates."""
+    """A page's view model and its key under one set of templates."""
     spec: PageSpec
     css: str
-    reads: set
     view: dict
     fingerprint: str
     key: str
@@ -211,15 +234,16 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
     css = css_path.read_text(encoding="utf-8") if css_path.exists() else ""
     env = environment(options, memory)
     memo = memory.views if memory else None
-    changes = graph_changes(memory.graph, graph) if memory and memory.graph else None
+    stale = memory.readers.stale(graph_changes(memory.graph, graph)) if memory and memory.graph else None
 
     def view_and_key(spec: PageSpec) -> tuple[dict, str]:
         entry = memo.get(spec.path) if memo is not None else None
-        if (entry is None or changes is None or entry.spec != spec or entry.css != css
-                or not still_valid(entry.reads, changes)):
+        if entry is None or stale is None or spec.path in stale or entry.spec != spec or entry.css != css:
             recorder = RecordingGraph(graph)
             view = page_view(recorder, spec, css)
-            entry = ViewMemo(spec, css, recorder.reads, view, "", "")
+            entry = ViewMemo(spec, css, view, "", "")
+            if memory is not None:
+                memory.readers.record(spec.path, recorder.reads)
         fingerprint = fingerprints.get(spec.template, "")
         if entry.fingerprint != fingerprint:
             entry = replace(entry, fingerprint=fingerprint, key=page_key(fingerprint, spec, entry.view))
@@ -237,15 +261,26 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
 
     specs = page_specs(graph)
     if memory is not None:
-        memory.views = memo = {spec.path: memo[spec.path] for spec in specs if spec.path in memo}
-        memory.graph = graph
+        for gone in memo.keys() - {spec.path for spec in specs}:
+            del memo[gone]
+            memory.readers.forget(gone)
     try:
-        return map_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1)
-    except jinja2.TemplateSyntaxError as error:
-        name = display_path(Path(error.filename)) if error.filename else f"templates/{error.name}"
-        raise ContentError([Problem(name, error.lineno, f"template syntax error: {error.message}")]) from error
+        files = map_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1)
+        if memory is not None:
+            memory.graph = graph
+        return files
     except jinja2.TemplateError as error:
-        raise ContentError([template_problem(error, options.templates)]) from error
+        if memory is not None:
+            # Some views now match this graph and some the last: start the memo afresh.
+            memory.views, memory.readers, memory.graph = {}, ReadIndex(), None
+        raise template_error(error, options.templates) from error
+
+
+def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError:
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        name = display_path(Path(error.filename)) if error.filename else f"templates/{error.name}"
+        return ContentError([Problem(name, error.lineno, f"template syntax error: {error.message}")])
+    return ContentError([template_problem(error, templates)])
 
 
 def environment(options: Options, memory: Memory | None) -> jinja2.Environment:
@@ -320,20 +355,42 @@ def build(options: Options, memory: Memory | None = None) -> Report:
 def build_locked(options: Options, cache: Cache, memory: Memory | None, started: float) -> Report:
     """The build proper, while no other build writes the same output folder."""
     inputs = input_fingerprint(options, cache.version)
-    previous = cache.manifest(options.out)
+    previous = memory.manifest if memory and memory.manifest is not None else cache.manifest(options.out)
     existing = intact_files(options.out, previous.get("files", {}))
-    if previous.get("inputs") == inputs and len(existing) == len(previous.get("files", {})):
+    # The dev server's first build goes all the way, to fill its memory for the edits to come.
+    first_in_memory = memory is not None and memory.graph is None
+    if previous.get("inputs") == inputs and len(existing) == len(previous.get("files", {})) and not first_in_memory:
         warnings = tuple(Problem(*p) for p in previous.get("warnings", []))
         return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
                       time.perf_counter() - started, warnings, up_to_date=True)
     graph, warnings = make_graph(options, cache, memory)
     pages = render_outputs(graph, options, reusable_keys(existing), memory)
     files = pages + static_outputs(options.static) + extra_outputs(graph.config)
-    manifest, changed = write_site(files, options.out, existing)
-    cache.store_manifest(options.out, {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs),
-                                       "pages": len(pages), "warnings": [list(vars(w).values()) for w in warnings]})
+    manifest, changed = write_files(files, options, existing, previous.get("files", {}), memory)
+    record = {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs), "pages": len(pages),
+              "warnings": [list(vars(w).values()) for w in warnings]}
+    if memory is None:
+        cache.store_manifest(options.out, record)
+    else:
+        memory.manifest, memory.unsaved, memory.out = record, True, options.out
     return Report(len(graph.briefs), len(pages), len(changed), len(files) - len(changed),
                   time.perf_counter() - started, tuple(warnings), changed=tuple(changed))
+
+
+def write_files(files: list[OutputFile], options: Options, existing: dict, live: dict,
+                memory: Memory | None) -> tuple[dict, list[str]]:
+    """Through the dev server's shadow folder when it has one, else through a fresh staging folder."""
+    if memory is not None and memory.shadow is not None:
+        try:
+            return write_through_shadow(files, options.out, existing, live, memory.shadow)
+        except OSError:
+            # Someone removed or changed the shadow: drop it and write the slow, sure way.
+            shutil.rmtree(memory.shadow.folder, ignore_errors=True)
+            memory.shadow = None
+    manifest, changed = write_site(files, options.out, existing)
+    if memory is not None:
+        memory.shadow = make_shadow(options.out, manifest)
+    return manifest, changed
 
 
 def check(options: Options) -> Report:

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Explainer's benchmark harness: whole-process figures, side by side with the floor.
+
+    .venv/bin/python bench/bench.py [--sizes 100,1000,10000] [--runs 5] [--write bench/RESULTS.md]
+    .venv/bin/python bench/bench.py edit --n 1000 [--edits 15]
+
+The corpus comes from ../shared/bench/make_corpus.py (our front-matter format) and
+the baseline from ../shared/bench/floor.py: the bare floor of our stack (read, YAML,
+Python-Markdown, one template, write). Every build figure is a ratio to the floor
+measured in the same run, alternating runs (floor, ours, floor, ours, ...), medians.
+Figures (per size):
+- cold: full build, empty cache, empty output folder;
+- warm: full build again, cache present, nothing changed;
+- edit: one brief's body changed, `build` run again (cache present);
+- serve edit-to-page: the dev server running, one brief saved, until its page on disk
+  has the new text (watcher latency included);
+- peak memory: the largest single process (the build, or the floor), in MB.
+Nothing here is a test: it prints figures and never fails on them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared" / "bench"
+PYTHON = sys.executable
+
+
+def make_corpus(n: int, folder: Path) -> Path:
+    target = folder / f"corpus-{n}"
+    if not target.exists():
+        subprocess.run([PYTHON, str(SHARED / "make_corpus.py"), "--n", str(n), "--format", "generic",
+                        "--out", str(target)], check=True, stdout=subprocess.DEVNULL)
+    return target
+
+
+def timed(command: list[str], cwd: Path = PROJECT) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak RSS in MB of the process itself)."""
+    env = dict(os.environ, EXPLAINER_NO_VENV="1")
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def build_command(corpus: Path, out: Path, *extra: str) -> list[str]:
+    return [PYTHON, str(PROJECT / "build.py"), "build", "--content", str(corpus), "--out", str(out), *extra]
+
+
+def floor_command(corpus: Path, out: Path) -> list[str]:
+    return [PYTHON, str(SHARED / "floor.py"), str(corpus), str(out), "--quiet"]
+
+
+def fresh(*folders: Path) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure_size(n: int, runs: int, work: Path) -> dict:
+    corpus = make_corpus(n, work)
+    out, floor_out = work / f"site-{n}", work / f"floor-{n}"
+    cache = work / ".explainer-cache"
+    figures: dict[str, list[float]] = {k: [] for k in ("floor", "cold", "warm", "edit", "floor_mb", "cold_mb")}
+    victim = sorted(corpus.glob("*.md"))[n // 2]
+    original = victim.read_text(encoding="utf-8")
+    for run in range(runs):
+        fresh(floor_out)
+        floor_out.mkdir()
+        wall, mb = timed(floor_command(corpus, floor_out))
+        figures["floor"].append(wall)
+        figures["floor_mb"].append(mb)
+        fresh(out, cache)
+        wall, mb = timed(build_command(corpus, out))
+        figures["cold"].append(wall)
+        figures["cold_mb"].append(mb)
+        figures["warm"].append(timed(build_command(corpus, out))[0])
+        victim.write_text(original + f"\nEdited in run {run}.\n", encoding="utf-8")
+        figures["edit"].append(timed(build_command(corpus, out))[0])
+        victim.write_text(original, encoding="utf-8")
+    return {key: statistics.median(values) for key, values in figures.items()} | {"runs": runs}
+
+
+def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
+    """Seconds from saving one brief to its new page on disk, with the dev server running."""
+    corpus = make_corpus(n, work)
+    out = work / f"serve-{n}"
+    fresh(out)
+    log = work / f"serve-{n}.log"
+    env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
+    port = 20000 + os.getpid() % 20000
+    server = subprocess.Popen([PYTHON, str(PROJECT / "build.py"), "serve", "--content", str(corpus), "--out",
+                               str(out), "--port", str(port)], env=env, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 600
+        while "Serving" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        victims = sorted(corpus.glob("*.md"))[:edits + 1]
+        page = lambda path: out / "briefs" / f"{path.stem}.html"  # noqa: E731
+        delays = []
+        for number, victim in enumerate(victims):
+            original = victim.read_text(encoding="utf-8")
+            token = f"edit-token-{number}-{time.time_ns()}"
+            started = time.perf_counter()
+            victim.write_text(original + f"\n{token}\n", encoding="utf-8")
+            while token not in read_or_empty(page(victim)):
+                if time.perf_counter() - started > 30:
+                    raise SystemExit(f"no page after 30 s; see {log}")
+                time.sleep(0.001)
+            delays.append(time.perf_counter() - started)
+            time.sleep(0.3)
+            victim.write_text(original, encoding="utf-8")
+            time.sleep(0.5)
+        return delays[1:]          # the first edit also fills the view memo
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def read_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def report(results: dict[int, dict], serve: dict[int, list[float]]) -> str:
+    lines = ["| briefs | floor (s) | cold build (s) | cold / floor | warm build (s) | one edit, `build` (s) |"
+             " edit-to-page, `serve` (ms) | peak MB (ours / floor) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for n, r in results.items():
+        edit_ms = f"{1000 * statistics.median(serve[n]):.0f}" if serve.get(n) else "–"
+        lines.append(f"| {n:,} | {r['floor']:.2f} | {r['cold']:.2f} | {r['cold'] / r['floor']:.2f} | "
+                     f"{r['warm']:.2f} | {r['edit']:.2f} | {edit_ms} | {r['cold_mb']:.0f} / {r['floor_mb']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", default="all", choices=("all", "edit"))
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--n", type=int, default=1000, help="size for 'edit'")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--edits", type=int, default=15)
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--write", type=Path, default=None, help="also write the table to this Markdown file")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="explainer-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"# {machine()}\n# scratch: {work}", flush=True)
+    if args.what == "edit":
+        delays = serve_edit_to_page(args.n, args.edits, work)
+        print(f"serve edit-to-page at {args.n} briefs over {len(delays)} edits: median "
+              f"{1000 * statistics.median(delays):.0f} ms, min {1000 * min(delays):.0f}, max {1000 * max(delays):.0f}")
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results, serve = {}, {}
+    for n in sizes:
+        runs = args.runs if n <= 1000 else max(1, min(args.runs, 3))
+        results[n] = measure_size(n, runs, work)
+        serve[n] = serve_edit_to_page(n, args.edits, work) if n <= 1000 else []
+        print(report({n: results[n]}, serve).splitlines()[-1], flush=True)
+    table = report(results, serve)
+    print(table)
+    if args.write:
+        args.write.write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""The real dev server on a loopback port: edits show up, errors show an overlay
+while the last good site keeps serving, reloads reach the browser socket."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from conftest import PROJECT, brief, write_files
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def wait_for(predicate, timeout: float = 15.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+class Server:
+    def __init__(self, tmp_path: Path, port: int | None = None):
+        self.content = tmp_path / "content"
+        self.out = tmp_path / "site"
+        self.port = port or free_port()
+        self.log = tmp_path / "serve.log"
+        env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(self.content),
+             "--out", str(self.out), "--port", str(self.port), "--config", str(tmp_path / "site.yml")],
+            cwd=tmp_path, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        wait_for(lambda: "Serving" in self.output())
+        self.url = f"http://127.0.0.1:{self.served_port()}/"
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def served_port(self) -> int:
+        line = next(l for l in self.output().splitlines() if "Serving" in l)
+        return int(line.split("http://127.0.0.1:")[1].split("/")[0])
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="First version."),
+                                       "b.md": brief(title="Beta", body="See [[a]].")})
+    running = Server(tmp_path)
+    yield running
+    running.stop()
+
+
+def test_edit_shows_up_and_bad_front_matter_shows_an_overlay(server):
+    status, page = fetch(server.url + "briefs/a.html")
+    assert status == 200 and "First version." in page
+    assert '<script src="/livereload.js"></script>' in page
+
+    path = server.content / "a.md"
+    path.write_text(brief(title="Alpha", body="Second version."))
+    wait_for(lambda: "Second version." in fetch(server.url + "briefs/a.html")[1])
+
+    path.write_text("---\ntitle: Alpha\ndate: 2024-02-30\nsummary: S.\n---\nThird version.\n")
+    page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "explainer-overlay" in p and p)
+    assert "a.md:3: date: &#x27;2024-02-30&#x27; is not a real date" in page
+    assert "Second version." in page                   # the last good page keeps being served
+    assert fetch(server.url + "briefs/b.html")[0] == 200
+    assert server.process.poll() is None               # and the server lives on
+
+    path.write_text(brief(title="Alpha", body="Fourth version."))
+    page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Fourth version." in p and p)
+    assert "explainer-overlay" not in page
+    assert "rebuilt in" in server.output() and "page written" in server.output()
+
+
+def test_missing_page_gets_the_sites_404(server):
+    status, page = fetch(server.url + "briefs/no-such-brief.html")
+    assert status == 404
+    assert "Page not found" in page
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "%2e%2e/%2e%2e/etc/passwd", "..%2f..%2fetc%2fpasswd",
+                                  "//etc/passwd", "static/../../site.yml"])
+def test_paths_outside_the_site_are_never_served(server, path):
+    status, page = fetch(server.url + path)
+    assert 400 <= status < 500
+    assert "root:" not in page and "title: Served" not in page
+
+
+def reload_messages(url: str, origin: str, actions) -> list[dict]:
+    """Connect like livereload.js, run `actions` (a blocking function), collect reload messages."""
+    async def session():
+        request = HTTPRequest(url.replace("http", "ws") + "livereload", headers={"Origin": origin})
+        socket_ = await websocket_connect(request)
+        socket_.write_message(json.dumps({"command": "hello", "protocols": [
+            "http://livereload.com/protocols/official-7"]}))
+        await socket_.read_message()
+        socket_.write_message(json.dumps({"command": "info", "url": url}))
+        await asyncio.sleep(0.3)
+        messages = []
+        task = asyncio.get_running_loop().run_in_executor(None, actions)
+        while not task.done() or messages == []:
+            try:
+                message = await asyncio.wait_for(socket_.read_message(), timeout=3)
+            except asyncio.TimeoutError:
+                break
+            if message is None:
+                break
+            messages.append(json.loads(message))
+        await task
+        socket_.close()
+        return [m for m in messages if m.get("command") == "reload"]
+    return asyncio.run(session())
+
+
+def test_two_saves_one_second_apart_both_reload_the_browser(server):
+    path = server.content / "a.md"
+
+    def two_saves():
+        path.write_text(brief(title="Alpha", body="Save one."))
+        time.sleep(1)
+        path.write_text(brief(title="Alpha", body="Save two."))
+        time.sleep(1.5)
+
+    messages = reload_messages(server.url, server.url.rstrip("/"), two_saves)
+    assert len(messages) == 2, messages
+
+
+def test_reload_socket_refuses_other_origins(server):
+    async def attempt():
+        request = HTTPRequest(server.url.replace("http", "ws") + "livereload",
+                              headers={"Origin": "http://evil.example"})
+        await websocket_connect(request)
+    with pytest.raises(Exception) as error:
+        asyncio.run(attempt())
+    assert "403" in str(error.value)
+
+
+def test_a_busy_port_moves_to_the_next_free_one(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief()})
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        busy = blocker.getsockname()[1]
+        running = Server(tmp_path, port=busy)
+        try:
+            assert f"Port {busy} is busy; using" in running.output()
+            assert fetch(running.url)[0] == 200
+        finally:
+            running.stop()
