@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
@@ -30,6 +31,10 @@ WIKILINK = r"\[\[([^\[\]\n]+?)\]\]"
 CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
 SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref")
 ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
+TAG = re.compile(r"<[^>]*>")
+BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|div|br|hr|blockquote|pre|dd|dt)\b[^>]*>")
+CITE_MARK = re.compile(r'<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>')
+FOOTNOTE_BACKREF = re.compile(r'<a class="footnote-backref"[^>]*>.*?</a>')
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Body:
     links: tuple[Link, ...]
     citations: tuple[str, ...]     # source ids cited, in order of first use
     problems: tuple[Problem, ...]
+    text: str = ""                 # the words of the body, for the search index
     # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
     # a cached body is valid as long as every answer is still the same.
     lookups: tuple[tuple[str, str, str | None], ...] = ()
@@ -98,7 +104,14 @@ class Renderer:
             self.extension.context = None
         return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
                     links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
+                    text=plain_text(html),
                     problems=tuple(context.problems), lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
+
+
+def plain_text(html_text: str) -> str:
+    """The readable words of rendered HTML: tags, citation marks and footnote arrows dropped."""
+    without = CITE_MARK.sub("", FOOTNOTE_BACKREF.sub("", html_text))
+    return " ".join(html.unescape(TAG.sub("", BLOCK_TAG.sub(" ", without))).split())
 
 
 def flatten_toc(tokens) -> list[Heading]:

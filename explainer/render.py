@@ -6,6 +6,8 @@ is on and undefined names are errors, so front matter can never become markup.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,10 @@ from .link import Group, SiteGraph, TimelineEntry
 from .models import Brief
 from .urls import absolute_url, output_path, relative_url, static_path
 
+# Our scripts and styles are files; nothing inline runs. 'self' covers the dev server's
+# reload script and socket too.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+                           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
 RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
 WORDS_PER_MINUTE = 220
 TOC_MIN_HEADINGS = 3
@@ -45,7 +51,11 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
              PageSpec("timeline.html", output_path("timeline"), "timeline"),
              PageSpec("groups.html", "topics.html", "topics"),
              PageSpec("groups.html", "entities.html", "entities"),
-             PageSpec("404.html", output_path("404"), "404")]
+             PageSpec("404.html", output_path("404"), "404"),
+             PageSpec("search.html", output_path("search"), "search"),
+             PageSpec("search-index.js", output_path("search-index"), "search-index")]
+    specs += [PageSpec("search-chunk.js", search_chunk_path(bucket), "search-chunk", bucket)
+              for bucket in search_buckets(graph.slugs)]
     specs += [PageSpec("brief.html", output_path("brief", b.slug), "brief", b.slug) for b in graph.briefs]
     specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
     specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
@@ -67,6 +77,12 @@ def page_view(graph: SiteGraph, spec: PageSpec, css: str) -> dict:
         return groups_view(graph, kind[:-1] if kind == "topics" else "entity")
     if kind == "404":
         return not_found_view(graph, css)
+    if kind == "search":
+        return search_view(graph)
+    if kind == "search-index":
+        return {"files": [search_chunk_path(b) for b in search_buckets(graph.slugs)]}
+    if kind == "search-chunk":
+        return search_chunk_view(graph, spec.slug)
     return {"index": index_view, "timeline": timeline_view, "feed": feed_view,
             "sitemap": sitemap_view}[kind](graph)
 
@@ -78,8 +94,8 @@ def render_page(env: jinja2.Environment, spec: PageSpec, view: dict) -> bytes:
 # -- pieces shared by every page ------------------------------------------------
 
 def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str = "",
-           crumbs: tuple[tuple[str, str], ...] = ()) -> dict:
-    """What the base layout needs: head, navigation and breadcrumbs."""
+           crumbs: tuple[tuple[str, str], ...] = (), scripts: tuple[str, ...] = ()) -> dict:
+    """What the base layout needs: head, navigation, search and breadcrumbs."""
     config = graph.config
     language = lang or config.language
     home = relative_url(path, output_path("index"))
@@ -89,15 +105,23 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
             "title": title if path == output_path("index") else f"{title} · {config.title}",
             "heading": title, "description": description, "lang": language,
             "dir": "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "",
+            "root": home[:-len("index.html")],
             "canonical": absolute_url(config.url, path) if config.url else "",
             "css": relative_url(path, static_path("style.css")),
+            "icon": relative_url(path, static_path("favicon.svg")),
             "feed": relative_url(path, output_path("feed")) if config.url else "",
+            "search": relative_url(path, output_path("search")),
+            "head_scripts": [relative_url(path, static_path("theme.js"))],
+            "scripts": [relative_url(path, static_path(name)) for name in ("app.js", *scripts)],
+            "footer_links": [],
+            "csp": CONTENT_SECURITY_POLICY,
         },
         "nav": [{"text": text, "href": relative_url(path, target), "current": target == path}
                 for text, target in (("Home", output_path("index")), ("Timeline", output_path("timeline")),
-                                     ("Topics", "topics.html"), ("Entities", "entities.html"))],
-        "crumbs": [{"text": "Home", "href": home}] + [{"text": text, "href": relative_url(path, target)}
-                                                       for text, target in crumbs],
+                                     ("Topics", "topics.html"), ("Entities", "entities.html"),
+                                     ("Search", output_path("search")))],
+        "crumbs": [] if path == output_path("index") else [{"text": "Home", "href": home}] + [
+            {"text": text, "href": relative_url(path, target)} for text, target in crumbs],
     }
 
 
@@ -176,8 +200,10 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     body = graph.bodies[brief.slug]
     older, newer = graph.neighbours[brief.slug]
     numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
+    first_topic = name_links(graph, path, brief.topics[:1], "topic")
     return {
-        **chrome(graph, path, brief.title, brief.summary, brief.lang),
+        **chrome(graph, path, brief.title, brief.summary, brief.lang,
+                 crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic)),
         "brief": {
             "title": brief.title, "summary": brief.summary,
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
@@ -222,7 +248,8 @@ def timeline_view(graph: SiteGraph) -> dict:
     path = output_path("timeline")
     events = [event_view(graph, path, e) for e in graph.timeline]
     return {
-        **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order."),
+        **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order.",
+                 scripts=("timeline.js",)),
         "years": years(events), "event_count": len(events),
         "topics": [{"slug": g.slug, "name": g.name} for g in graph.topics],
         "entities": [{"slug": g.slug, "name": g.name} for g in graph.entities],
@@ -232,12 +259,51 @@ def timeline_view(graph: SiteGraph) -> dict:
 def not_found_view(graph: SiteGraph, css: str) -> dict:
     path = output_path("404")
     view = chrome(graph, path, "Page not found", "This page does not exist.")
+    # The one inline thing in the site: 404.html's stylesheet, allowed by its hash.
+    inline = css.replace("</", "<\\/")
+    digest = base64.b64encode(hashlib.sha256(f"\n{inline}\n".encode("utf-8")).digest()).decode("ascii")
+    icon = f"{graph.config.url.rstrip('/')}/static/favicon.svg" if graph.config.url else "data:,"
+    view["page"] = dict(view["page"], head_scripts=[], scripts=[], root="", icon=icon,
+                        csp=CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'"))
     # GitHub Pages serves 404.html for a missing URL at any depth, so relative
     # links cannot work here: inline the CSS and link home absolutely when we can.
     home = graph.config.url.rstrip("/") + "/index.html" if graph.config.url else output_path("index")
     view["nav"] = [dict(item, href=(graph.config.url.rstrip("/") + "/" + item["href"])
                         if graph.config.url else item["href"]) for item in view["nav"]]
-    return {**view, "inline_css": Markup(css.replace("</", "<\\/")), "home_href": home}
+    return {**view, "inline_css": Markup(inline), "home_href": home}
+
+
+def search_view(graph: SiteGraph) -> dict:
+    path = output_path("search")
+    return {**chrome(graph, path, "Search", f"Search every brief of {graph.config.title}."),
+            "topics_href": relative_url(path, "topics.html"), "entities_href": relative_url(path, "entities.html"),
+            "timeline_href": relative_url(path, output_path("timeline"))}
+
+
+def search_bucket(slug: str) -> str:
+    """Briefs are spread over up to 16 index files by a hash of their slug, so an edit
+    rewrites one small file and the set of files rarely changes."""
+    return hashlib.sha1(slug.encode("utf-8")).hexdigest()[0]
+
+
+def search_buckets(slugs: tuple[str, ...]) -> list[str]:
+    return sorted({search_bucket(slug) for slug in slugs})
+
+
+def search_chunk_path(bucket: str) -> str:
+    return f"search/{bucket}.js"
+
+
+def search_chunk_view(graph: SiteGraph, bucket: str) -> dict:
+    documents = []
+    for slug in graph.slugs:
+        if search_bucket(slug) != bucket:
+            continue
+        brief = graph.by_slug[slug]
+        documents.append({"id": slug, "url": output_path("brief", slug), "title": brief.title,
+                          "summary": brief.summary, "topics": " ".join(brief.topics),
+                          "entities": " ".join(brief.entities), "body": graph.bodies[slug].text})
+    return {"documents": documents}
 
 
 def feed_view(graph: SiteGraph) -> dict:

@@ -1,0 +1,2 @@
+window.EXPLAINER_SEARCH_CHUNKS = window.EXPLAINER_SEARCH_CHUNKS || [];
+window.EXPLAINER_SEARCH_CHUNKS.push({{ documents|tojson }});

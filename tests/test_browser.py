@@ -1,0 +1,249 @@
+"""The reader's side in a real browser (Debian's Chromium driven by Playwright):
+opened from disk (file://) and over HTTP under a sub-path (/repo/), as on GitHub Pages."""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import PROJECT, run_cli
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT / "tests" / "artifacts"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's Chromium is not installed (apt-get install chromium); "
+                                       ".ci/run installs it")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "site"
+    code, _, err = run_cli("build", "--out", str(out), "--no-cache")
+    assert code == 0, err
+    return out
+
+
+class SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site only under /repo/, like a GitHub Pages project site."""
+
+    def translate_path(self, path):
+        if not path.startswith("/repo/"):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path(path[len("/repo"):])
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def http_base(site):
+    handler = functools.partial(SubPathHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=["file", "http"])
+def base(request, site, http_base) -> str:
+    return site.as_uri() + "/" if request.param == "file" else http_base
+
+
+class Watched:
+    """A page with every console message, failed request and HTTP error recorded."""
+
+    def __init__(self, browser, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}")
+                     if r.status >= 400 else None)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    opened = []
+
+    def open_page(**context) -> Watched:
+        opened.append(Watched(browser, **context))
+        return opened[-1]
+    yield open_page
+    for item in opened:
+        item.close()
+
+
+def html_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def word_only_in_one_body(site: Path) -> tuple[str, str, str]:
+    """(word, brief page, brief title) for a word found in one brief's text and in no title or summary."""
+    bodies, elsewhere = defaultdict(set), set()
+    titles = {}
+    for page in sorted((site / "briefs").glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        titles[page.name] = soup.h1.get_text()
+        words = set(re.findall(r"[a-z]{8,}", soup.select_one(".prose").get_text().lower()))
+        for word in words:
+            bodies[word].add(page.name)
+        chrome = " ".join(t.get_text() for t in soup.select("h1, .lede, .chips, .brief-entities"))
+        elsewhere |= set(re.findall(r"[a-z]+", chrome.lower()))
+    candidates = sorted(w for w, pages in bodies.items() if len(pages) == 1 and w not in elsewhere)
+    word = candidates[len(candidates) // 2]
+    page = next(iter(bodies[word]))
+    return word, page, titles[page]
+
+
+def test_search_finds_a_word_that_is_only_in_a_body_and_opens_it(watched, site, base):
+    word, page_name, title = word_only_in_one_body(site)
+    tab = watched()
+    tab.page.goto(base + "index.html")
+    tab.page.keyboard.press("/")
+    assert tab.page.evaluate("document.activeElement.id") == "site-search-input"
+    tab.page.keyboard.type(word)
+    tab.page.wait_for_selector(".search-result")
+    results = tab.page.locator(".search-result-title").all_text_contents()
+    assert results[0] == title
+    assert word in tab.page.locator(".search-result mark").first.text_content().lower()
+    tab.page.keyboard.press("ArrowDown")
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_url(re.compile(re.escape(page_name) + "$"))
+    assert tab.page.locator("h1").text_content() == title
+    assert tab.problems == []
+
+
+def test_search_page_lists_results_for_a_query(watched, base):
+    tab = watched()
+    tab.page.goto(base + "search.html?q=kazan")
+    tab.page.wait_for_selector("#search-page-results .search-result")
+    assert "match" in tab.page.locator("#search-page-status").text_content()
+    assert tab.page.locator("#search-page-results a").count() >= 2
+    assert tab.problems == []
+
+
+def visible_events(page) -> int:
+    return page.locator("#timeline .event:visible").count()
+
+
+def test_timeline_filters_narrow_restore_and_share(watched, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html")
+    total = tab.page.locator("#timeline .event").count()
+    assert visible_events(tab.page) == total
+    options = tab.page.locator("#filter-topic option").evaluate_all("els => els.map(e => e.value)")[1:]
+    counts = {o: tab.page.locator(f"#timeline .event[data-topics~='{o}']").count() for o in options}
+    topic = min(options, key=lambda o: (counts[o] == 0, -counts[o] if counts[o] < total else 0))
+    tab.page.select_option("#filter-topic", topic)
+    assert 0 < visible_events(tab.page) == counts[topic] < total
+    for item in tab.page.locator("#timeline .event:visible").all():
+        assert topic in item.get_attribute("data-topics").split()
+    shared = tab.page.url
+    assert f"topic={topic}" in shared
+
+    other = watched()
+    other.page.goto(shared)
+    assert other.page.locator("#filter-topic").input_value() == topic
+    assert visible_events(other.page) == counts[topic]
+
+    entity = other.page.locator("#filter-entity option").nth(1).get_attribute("value")
+    other.page.select_option("#filter-entity", entity)
+    assert visible_events(other.page) <= counts[topic]
+    other.page.click("#filter-clear")
+    assert visible_events(other.page) == total
+    assert "topic=" not in other.page.url
+    assert tab.problems == [] and other.problems == []
+
+
+def test_theme_toggle_switches_and_persists(watched, base):
+    tab = watched(color_scheme="light")
+    tab.page.goto(base + "index.html")
+    light = tab.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    tab.page.click(".theme-toggle")
+    assert tab.page.get_attribute("html", "data-theme") == "dark"
+    dark = tab.page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert dark != light
+    tab.page.goto(base + "timeline.html")
+    assert tab.page.get_attribute("html", "data-theme") == "dark"
+    assert tab.page.evaluate("getComputedStyle(document.body).backgroundColor") == dark
+    assert tab.page.get_attribute(".theme-toggle", "aria-pressed") == "true"
+    tab.page.click(".theme-toggle")
+    tab.page.reload()
+    assert tab.page.evaluate("getComputedStyle(document.body).backgroundColor") == light
+
+
+def test_no_console_errors_or_failed_requests_on_any_page(watched, site, base):
+    tab = watched()
+    for name in html_pages(site):
+        tab.page.goto(base + name)
+        tab.page.wait_for_load_state("networkidle")
+    assert tab.problems == []
+
+
+AXE_PAGES = ["index.html", "briefs/russia-pakistan-trade.html", "topics/brics.html", "entities/pakistan.html",
+             "timeline.html", "search.html?q=pakistan", "404.html"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("page_name", AXE_PAGES)
+def test_axe_finds_no_accessibility_violations(watched, http_base, page_name, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+    tab = watched(color_scheme=scheme)
+    tab.page.goto(http_base + page_name)
+    if page_name.startswith("search"):
+        tab.page.wait_for_selector("#search-page-results .search-result")
+    results = Axe().run(tab.page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_open_search_results_panel_has_no_violations(watched, http_base):
+    from axe_playwright_python.sync_playwright import Axe
+    tab = watched()
+    tab.page.goto(http_base + "index.html")
+    tab.page.fill("#site-search-input", "sanctions")
+    tab.page.wait_for_selector(".search-result")
+    tab.page.keyboard.press("ArrowDown")
+    results = Axe().run(tab.page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+SCREENS = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_screenshots_of_the_main_pages(watched, http_base, size):
+    """Saved for a person to look at (tests/artifacts/screens); asserts only that nothing overflows sideways."""
+    folder = ARTIFACTS / "screens"
+    folder.mkdir(parents=True, exist_ok=True)
+    tab = watched(viewport=SCREENS[size])
+    for name in ["index.html", "briefs/russia-pakistan-trade.html", "timeline.html", "topics/trade.html",
+                 "entities/russia.html"]:
+        tab.page.goto(http_base + name)
+        tab.page.screenshot(path=str(folder / f"{size}-{name.replace('/', '-')[:-5]}.png"), full_page=True)
+        overflow = tab.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size} width"
