@@ -10,6 +10,7 @@ import pytest
 from conftest import PROJECT, brief, write_files
 from explainer import site
 from explainer.cache import Cache
+from explainer.render import search_bucket, search_chunk_path
 
 A = brief(title="Alpha", date="2024-01-01", topics="[trade]", body="## Start\n\nSee [[beta]].\n",
           events="[{date: 2023, title: First event}]")
@@ -48,17 +49,22 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def index_file(slug: str) -> str:
+    """The search-index file that holds a brief's words."""
+    return search_chunk_path(search_bucket(slug))
+
+
 CHANGES = {
     "body": (lambda root: edit(root / "content/beta.md", "Beta text.", "Beta text, longer now."),
-             {"briefs/beta.html"}),
+             {"briefs/beta.html", index_file("beta")}),
     "title": (lambda root: edit(root / "content/gamma.md", "title: Gamma", "title: Gamma renamed"),
-              {"index.html", "briefs/gamma.html", "briefs/beta.html", "topics/energy.html"}),
+              {"index.html", "briefs/gamma.html", "briefs/beta.html", "topics/energy.html", index_file("gamma")}),
     "events": (lambda root: edit(root / "content/beta.md", "summary: A summary.",
                                  "summary: A summary.\nevents: [{date: 2022-05, title: New event}]"),
                # the front page and the topic list show event counts
                {"briefs/beta.html", "timeline.html", "topics/trade.html", "index.html", "topics.html"}),
     "links": (lambda root: edit(root / "content/beta.md", "More here.", "More here, see [[gamma]]."),
-              {"briefs/beta.html", "briefs/gamma.html"}),
+              {"briefs/beta.html", "briefs/gamma.html", index_file("beta")}),
     "template": (lambda root: edit(root / "templates/brief.html", "min read", "minutes to read"),
                  {"briefs/alpha.html", "briefs/beta.html", "briefs/gamma.html"}),
     "static": (lambda root: (root / "static/style.css").write_text("body { color: red; }\n"),
