@@ -34,7 +34,7 @@ ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
 TAG = re.compile(r"<[^>]*>")
 BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|div|br|hr|blockquote|pre|dd|dt)\b[^>]*>")
 CITE_MARK = re.compile(r'<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>')
-FOOTNOTE_BACKREF = re.compile(r'<a class="footnote-backref"[^>]*>.*?</a>')
+FOOTNOTE_BACKREF = re.compile(r'<a class="(?:footnote-backref|headerlink)"[^>]*>.*?</a>')
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ class Renderer:
         self.extension = ExplainerExtension()
         self.md = markdown.Markdown(
             extensions=EXTENSIONS + [self.extension],
-            extension_configs={"toc": {"slugify": heading_id}, "footnotes": {"UNIQUE_IDS": False}},
+            extension_configs={"toc": {"slugify": heading_id, "permalink": "#",
+                                       "permalink_title": "Link to this section"},
+                               "footnotes": {"UNIQUE_IDS": False}},
             output_format="html")
 
     def render(self, brief: Brief, index: LinkIndex) -> Body:
