@@ -108,7 +108,7 @@ def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
         while "Serving" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.1)
         victims = sorted(corpus.glob("*.md"))[:edits + 1]
-        page = lambda path: out / "briefs" / f"{path.stem}.html"  # noqa: E731
+        page = lambda path: out / "briefs" / f"{path.stem}.html"
         delays = []
         for number, victim in enumerate(victims):
             original = victim.read_text(encoding="utf-8")
@@ -137,9 +137,11 @@ def read_or_empty(path: Path) -> str:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.processor())
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+            f"Python {platform.python_version()}")
 
 
 def report(results: dict[int, dict], serve: dict[int, list[float]]) -> str:

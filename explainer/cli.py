@@ -191,7 +191,7 @@ def build_date() -> dt.date:
     """Today, or SOURCE_DATE_EPOCH when a reproducible date is asked for."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
+from .dates import PartialDate
 from .markup import Body, LinkIndex, suggest
 from .memo import reuse
-from .dates import PartialDate
 from .models import Brief, Event, Problem, SiteConfig
 from .urls import name_slug
 

@@ -210,7 +210,8 @@ def describe(value: object) -> str:
 
 def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_line: int) -> Brief:
     fields.warn_unknown(data, (), BRIEF_KEYS)
-    sources = tuple(validate_source(key, item, fields) for key, item in fields.mappings(data, ("sources",), SOURCE_KEYS))
+    sources = tuple(validate_source(key, item, fields)
+                    for key, item in fields.mappings(data, ("sources",), SOURCE_KEYS))
     check_unique_sources(sources, fields)
     source_ids = {s.id for s in sources}
     topics = fields.texts(data, ("topics",))
@@ -302,5 +303,6 @@ def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[s
     if date is None:
         return None
     return Event(date=date, end=end, title=title, summary=fields.text(item, key + ("summary",)),
-                 topics=fields.texts(item, key + ("topics",)) or brief_topics, entities=fields.texts(item, key + ("entities",)),
+                 topics=fields.texts(item, key + ("topics",)) or brief_topics,
+                 entities=fields.texts(item, key + ("entities",)),
                  circa=fields.flag(item, key + ("circa",)), line=fields.line(key))

@@ -107,7 +107,8 @@ class Renderer:
         return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
                     links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
                     text=plain_text(html),
-                    problems=tuple(context.problems), lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
+                    problems=tuple(context.problems),
+                    lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
 
 
 def plain_text(html_text: str) -> str:

@@ -8,7 +8,8 @@ function depends on, so a body edit does not redo work that only needs names.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 _last: dict[str, tuple[tuple, object]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 MIN_ITEMS_PER_WORKER = 40
 _task: tuple[Callable, Sequence] | None = None

@@ -261,7 +261,7 @@ def not_found_view(graph: SiteGraph, css: str) -> dict:
     view = chrome(graph, path, "Page not found", "This page does not exist.")
     # The one inline thing in the site: 404.html's stylesheet, allowed by its hash.
     inline = css.replace("</", "<\\/")
-    digest = base64.b64encode(hashlib.sha256(f"\n{inline}\n".encode("utf-8")).digest()).decode("ascii")
+    digest = base64.b64encode(hashlib.sha256(f"\n{inline}\n".encode()).digest()).decode("ascii")
     icon = f"{graph.config.url.rstrip('/')}/static/favicon.svg" if graph.config.url else "data:,"
     view["page"] = dict(view["page"], head_scripts=[], scripts=[], root="", icon=icon,
                         csp=CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'"))

@@ -217,7 +217,7 @@ def insert_after_body(chunk: bytes, fragment: bytes) -> bytes:
 def overlay_html(problems) -> bytes:
     items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
     return (f'<div class="explainer-overlay" role="alert"><p><strong>The last rebuild failed</strong>; '
-            f"this is the last good version. Fix these and save:</p><ul>{items}</ul></div>").encode("utf-8")
+            f"this is the last good version. Fix these and save:</p><ul>{items}</ul></div>").encode()
 
 
 class ExplainerServer(Server):

@@ -28,8 +28,17 @@ from .models import Brief, ContentError, Problem, SiteConfig, UsageError
 from .parallel import default_jobs, map_in_chunks
 from .reads import ReadIndex, RecordingGraph, graph_changes
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
-from .write import (OutputFile, Shadow, intact_files, make_shadow, output_lock, refuse_output, reusable_keys,
-                    write_site, write_through_shadow)
+from .write import (
+    OutputFile,
+    Shadow,
+    intact_files,
+    make_shadow,
+    output_lock,
+    refuse_output,
+    reusable_keys,
+    write_site,
+    write_through_shadow,
+)
 
 CACHE_FOLDER = ".explainer-cache"
 
@@ -209,7 +218,7 @@ PARSER = jinja2.Environment()
 
 
 def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
-    return hashlib.sha256(f"{fingerprint}\0{spec.template}\0{view!r}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{fingerprint}\0{spec.template}\0{view!r}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def absolute_url(site_url: str, page: str) -> str:
     return site_url.rstrip("/") + "/" + quote(page, safe="/-._~")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def name_slug(name: str) -> str:
     """ASCII file name for a topic or entity: 'Bürgenstock' -> 'burgenstock', 'Россия' -> 'rossiia'."""
     return slugify(name) or "-".join(f"u{ord(c):x}" for c in name.strip())[:80] or "unnamed"

@@ -13,9 +13,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .models import UsageError
 
@@ -248,7 +248,5 @@ def level_with(shadow: Shadow, out: Path, live: dict[str, list]) -> None:
 
 
 def remove_file(path: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -247,3 +247,25 @@ def test_screenshots_of_the_main_pages(watched, http_base, size):
         tab.page.screenshot(path=str(folder / f"{size}-{name.replace('/', '-')[:-5]}.png"), full_page=True)
         overflow = tab.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size} width"
+
+
+def test_dev_server_reloads_the_browser_with_the_csp_on(watched, tmp_path):
+    """Two saves a second apart both reach the open page; the page's CSP forbids inline script."""
+    from conftest import brief, write_files
+    from servers import Server
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="First version.")})
+    server = Server(tmp_path)
+    try:
+        tab = watched()
+        tab.page.goto(server.url + "briefs/a.html")
+        assert "script-src 'self'" in tab.page.get_attribute("meta[http-equiv=Content-Security-Policy]", "content")
+        tab.page.wait_for_function("() => document.querySelector('script[src=\"/livereload.js\"]') !== null")
+        tab.page.wait_for_timeout(500)          # let livereload.js connect its socket
+        for version in ("Second version.", "Third version."):
+            (tmp_path / "content" / "a.md").write_text(brief(title="Alpha", body=version))
+            tab.page.wait_for_function(f"() => document.body.innerText.includes({version!r})", timeout=10000)
+            tab.page.wait_for_timeout(1000)
+        assert not [p for p in tab.problems if "Content Security Policy" in p or "Refused" in p], tab.problems
+    finally:
+        server.stop()

@@ -24,7 +24,8 @@ events:
   - {date: 2023, title: "Trade reaches $1 billion", circa: true}
   - {date: "2024-10", title: "BRICS summit in Kazan", topics: [brics]}
 sources:
-  - {id: ki, title: "Russia, Pakistan strengthen ties", publisher: Kyiv Independent, url: "https://kyivindependent.com/a", date: 2024-09-19}
+  - {id: ki, title: "Russia, Pakistan strengthen ties", publisher: Kyiv Independent,
+     url: "https://kyivindependent.com/a", date: 2024-09-19}
   - {id: ap, title: "Moscow backs bid", publisher: AP, url: "https://apnews.com/b"}
 ---
 
@@ -255,3 +256,12 @@ def test_a_folder_of_bare_briefs_builds_with_defaults(tmp_path, make_site):
     run = make_site({"only.md": "---\ntitle: Only\ndate: 2024-01-02\nsummary: S.\n---\nBody.\n"})
     assert run.code == 0, run.err
     assert broken_links(run.site) == []
+
+
+def test_a_brief_in_a_right_to_left_language_gets_lang_and_dir(make_site):
+    run = make_site({"ur.md": brief(title="'پاکستان اور برکس'", lang="ur"), "en.md": brief(title="English")})
+    assert run.code == 0, run.err
+    html = run.html("briefs/ur.html").html
+    assert html["lang"] == "ur" and html["dir"] == "rtl"
+    english = run.html("briefs/en.html").html
+    assert english["lang"] == "en" and not english.get("dir")

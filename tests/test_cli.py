@@ -54,7 +54,7 @@ def test_default_build_from_build_py_writes_site(tmp_path):
 
 def test_new_writes_a_draft_skeleton_and_refuses_to_overwrite(tmp_path):
     content = tmp_path / "content"
-    code, out, _ = run_cli("new", "Pakistan's BRICS bid: what next?", "--content", str(content))
+    code, _, _ = run_cli("new", "Pakistan's BRICS bid: what next?", "--content", str(content))
     assert code == 0
     path = content / "pakistan-s-brics-bid-what-next.md"
     text = path.read_text()

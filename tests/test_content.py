@@ -6,8 +6,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import PROJECT, run_cli
 from explainer.load import load_content
+
+from conftest import PROJECT, run_cli
 from sitecheck import broken_links
 
 CONTENT = PROJECT / "content"
@@ -59,7 +60,8 @@ def test_every_brief_links_to_two_others_and_is_linked_from_one(briefs, site):
     slugs = {b.slug for b in briefs}
     for brief in briefs:
         page = soup(site / "briefs" / f"{brief.slug}.html")
-        targets = {a["href"].split("#")[0][:-5] for a in page.select(".prose a[href$='.html'], .prose a[href*='.html#']")}
+        links = page.select(".prose a[href$='.html'], .prose a[href*='.html#']")
+        targets = {a["href"].split("#")[0][:-5] for a in links}
         assert len((targets & slugs) - {brief.slug}) >= 2, brief.path
         assert page.find(id="brief-backlinks"), f"nothing links to {brief.path}"
 

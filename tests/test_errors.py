@@ -130,7 +130,8 @@ def test_check_validates_and_writes_nothing(make_site, tmp_path):
 
 def test_template_error_names_the_template(make_site, tmp_path, monkeypatch):
     import shutil
-    from conftest import PROJECT, run_cli
+
+    from conftest import PROJECT
     project = tmp_path / "project"
     shutil.copytree(PROJECT / "templates", project / "templates")
     shutil.copytree(PROJECT / "static", project / "static")
@@ -138,8 +139,10 @@ def test_template_error_names_the_template(make_site, tmp_path, monkeypatch):
                                                          "\n{{ no_such_name }}{% endblock %}")
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.md").write_text(GOOD)
+    import contextlib
+    import io
+
     from explainer.cli import main
-    import contextlib, io
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         code = main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out")], project)

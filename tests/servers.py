@@ -1,0 +1,63 @@
+"""A real dev server in a subprocess, for the tests that talk to it."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from conftest import PROJECT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+
+
+def wait_for(predicate, timeout: float = 15.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+class Server:
+    def __init__(self, tmp_path: Path, port: int | None = None):
+        self.content = tmp_path / "content"
+        self.out = tmp_path / "site"
+        self.port = port or free_port()
+        self.log = tmp_path / "serve.log"
+        env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(self.content),
+             "--out", str(self.out), "--port", str(self.port), "--config", str(tmp_path / "site.yml")],
+            cwd=tmp_path, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        wait_for(lambda: "Serving" in self.output())
+        self.url = f"http://127.0.0.1:{self.served_port()}/"
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def served_port(self) -> int:
+        line = next(text for text in self.output().splitlines() if "Serving" in text)
+        return int(line.split("http://127.0.0.1:")[1].split("/")[0])
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
