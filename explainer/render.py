@@ -7,11 +7,15 @@ is on and undefined names are errors, so front matter can never become markup.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
+import html
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import icalendar
 import jinja2
 import markdown
 from markupsafe import Markup
@@ -25,6 +29,10 @@ from .urls import absolute_url, output_path, relative_url, static_path
 # reload script and socket too.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
                            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+EXPORTS = (("timeline.json", "timeline-json", "every event in TimelineJS3's format, for Knight Lab's viewer"),
+           ("timeline.ics", "timeline-ics", "every event for a calendar app"),
+           ("briefs.json", "briefs-json", "every brief's title, address, dates, summary, topics, entities "
+                                          "and sources"))
 RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
 WORDS_PER_MINUTE = 220
 TOC_MIN_HEADINGS = 3
@@ -59,6 +67,10 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
     specs += [PageSpec("brief.html", output_path("brief", b.slug), "brief", b.slug) for b in graph.briefs]
     specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
     specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
+    specs += [PageSpec("robots.txt", output_path("robots"), "robots"),
+              PageSpec("", output_path("timeline-json"), "timeline-json"),
+              PageSpec("", output_path("timeline-ics"), "timeline-ics"),
+              PageSpec("", output_path("briefs-json"), "briefs-json")]
     if graph.config.url:
         specs += [PageSpec("feed.xml", output_path("feed"), "feed"),
                   PageSpec("sitemap.xml", output_path("sitemap"), "sitemap")]
@@ -83,19 +95,51 @@ def page_view(graph: SiteGraph, spec: PageSpec, css: str) -> dict:
         return {"files": [search_chunk_path(b) for b in search_buckets(graph.slugs)]}
     if kind == "search-chunk":
         return search_chunk_view(graph, spec.slug)
-    return {"index": index_view, "timeline": timeline_view, "feed": feed_view,
-            "sitemap": sitemap_view}[kind](graph)
+    return {"index": index_view, "timeline": timeline_view, "feed": feed_view, "sitemap": sitemap_view,
+            "robots": robots_view, "timeline-json": timeline_json_view, "timeline-ics": calendar_view,
+            "briefs-json": briefs_json_view}[kind](graph)
 
 
 def render_page(env: jinja2.Environment, spec: PageSpec, view: dict) -> bytes:
+    """A page through its template; a data export through its format."""
+    if spec.kind in DATA_FORMATS:
+        return DATA_FORMATS[spec.kind](view)
     return env.get_template(spec.template).render(**view).encode("utf-8")
+
+
+def as_json(view: dict) -> bytes:
+    return (json.dumps(view, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def as_calendar(view: dict) -> bytes:
+    """iCalendar (RFC 5545) through the icalendar package: all-day events, end dates exclusive."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Explainer//timeline//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", view["name"])
+    for item in view["events"]:
+        event = icalendar.Event()
+        event.add("uid", item["uid"])
+        event.add("dtstamp", dt.datetime.fromisoformat(item["stamp"]).replace(tzinfo=dt.timezone.utc))
+        event.add("dtstart", dt.date.fromisoformat(item["start"]))
+        event.add("dtend", dt.date.fromisoformat(item["end"]))
+        event.add("summary", item["summary"])
+        event.add("description", item["description"])
+        if item["url"]:
+            event.add("url", item["url"])
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+DATA_FORMATS = {"timeline-json": as_json, "briefs-json": as_json, "timeline-ics": as_calendar}
 
 
 # -- pieces shared by every page ------------------------------------------------
 
 def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str = "",
-           crumbs: tuple[tuple[str, str], ...] = (), scripts: tuple[str, ...] = ()) -> dict:
-    """What the base layout needs: head, navigation, search and breadcrumbs."""
+           crumbs: tuple[tuple[str, str], ...] = (), scripts: tuple[str, ...] = (),
+           og_type: str = "website", jsonld: dict | None = None) -> dict:
+    """What the base layout needs: head and social metadata, navigation, search and breadcrumbs."""
     config = graph.config
     language = lang or config.language
     home = relative_url(path, output_path("index"))
@@ -115,6 +159,9 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
             "scripts": [relative_url(path, static_path(name)) for name in ("app.js", *scripts)],
             "footer_links": [],
             "csp": CONTENT_SECURITY_POLICY,
+            "og_type": og_type,
+            "og_locale": language.replace("-", "_"),
+            "jsonld": jsonld,
         },
         "nav": [{"text": text, "href": relative_url(path, target), "current": target == path}
                 for text, target in (("Home", output_path("index")), ("Timeline", output_path("timeline")),
@@ -123,6 +170,35 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
         "crumbs": [] if path == output_path("index") else [{"text": "Home", "href": home}] + [
             {"text": text, "href": relative_url(path, target)} for text, target in crumbs],
     }
+
+
+def link_for(graph: SiteGraph, path: str, target: str) -> str:
+    """An address for metadata and data files: absolute with a site URL, else relative to `path`."""
+    return absolute_url(graph.config.url, target) if graph.config.url else relative_url(path, target)
+
+
+def item_list(graph: SiteGraph, path: str, name: str, items: list[tuple[str, str]]) -> dict:
+    """schema.org ItemList of (name, target page) pairs."""
+    return {"@context": "https://schema.org", "@type": "ItemList", "name": name,
+            "numberOfItems": len(items),
+            "itemListElement": [{"@type": "ListItem", "position": n, "name": text, "url": link_for(graph, path, target)}
+                                for n, (text, target) in enumerate(items, 1)]}
+
+
+def article(graph: SiteGraph, path: str, brief: Brief) -> dict:
+    """schema.org NewsArticle for a brief."""
+    config = graph.config
+    publisher = {"@type": "Organization", "name": config.title}
+    if config.url:
+        publisher["url"] = config.url
+    return {"@context": "https://schema.org", "@type": "NewsArticle", "headline": brief.title,
+            "description": brief.summary, "datePublished": brief.date.iso(),
+            "dateModified": (brief.updated or brief.date).iso(), "inLanguage": brief.lang or config.language,
+            "author": {"@type": "Organization", "name": config.author or config.title},
+            "publisher": publisher, "url": link_for(graph, path, path),
+            "mainEntityOfPage": link_for(graph, path, path),
+            "keywords": list(brief.topics), "about": [{"@type": "Thing", "name": n} for n in brief.entities],
+            "citation": [s.url for s in brief.sources if s.url]}
 
 
 def brief_card(graph: SiteGraph, path: str, slug: str) -> dict:
@@ -170,7 +246,9 @@ def index_view(graph: SiteGraph) -> dict:
     path = output_path("index")
     config = graph.config
     return {
-        **chrome(graph, path, config.title, config.description or "An explainer site."),
+        **chrome(graph, path, config.title, config.description or "An explainer site.",
+                 jsonld=item_list(graph, path, f"Briefs of {config.title}",
+                                  [(graph.cards[s].title, output_path("brief", s)) for s in graph.slugs])),
         "intro": Markup(markdown.markdown(config.intro, extensions=["attr_list"])) if config.intro else "",
         "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
         "briefs": [brief_card(graph, path, slug) for slug in graph.slugs],
@@ -191,7 +269,9 @@ def groups_view(graph: SiteGraph, kind: str) -> dict:
     path = "topics.html" if kind == "topic" else "entities.html"
     title = "Topics" if kind == "topic" else "Entities"
     what = "subjects" if kind == "topic" else "people, countries and organisations"
-    return {**chrome(graph, path, title, f"All the {what} covered by {graph.config.title}."),
+    groups = graph.topics if kind == "topic" else graph.entities
+    listed = item_list(graph, path, title, [(g.name, output_path(kind, g.slug)) for g in groups])
+    return {**chrome(graph, path, title, f"All the {what} covered by {graph.config.title}.", jsonld=listed),
             "kind": kind, "groups": group_cards(graph, path, kind)}
 
 
@@ -203,7 +283,8 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     first_topic = name_links(graph, path, brief.topics[:1], "topic")
     return {
         **chrome(graph, path, brief.title, brief.summary, brief.lang,
-                 crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic)),
+                 crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic),
+                 og_type="article", jsonld=article(graph, path, brief)),
         "brief": {
             "title": brief.title, "summary": brief.summary,
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
@@ -237,7 +318,9 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
     label = "Topic" if kind == "topic" else "Entity"
     return {
         **chrome(graph, path, group.name, f"{label}: {group.name}. Briefs and events on "
-                                          f"{group.name} in {graph.config.title}.", crumbs=(listing,)),
+                                          f"{group.name} in {graph.config.title}.", crumbs=(listing,),
+                 jsonld=item_list(graph, path, f"Briefs on {group.name}",
+                                  [(graph.cards[s].title, output_path("brief", s)) for s in group.briefs])),
         "kind": kind, "label": label, "name": group.name,
         "briefs": [brief_card(graph, path, s) for s in group.briefs],
         "years": years([event_view(graph, path, e) for e in group.events]),
@@ -249,8 +332,12 @@ def timeline_view(graph: SiteGraph) -> dict:
     events = [event_view(graph, path, e) for e in graph.timeline]
     return {
         **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order.",
-                 scripts=("timeline.js",)),
+                 scripts=("timeline.js",),
+                 jsonld=item_list(graph, path, "Timeline", [(e.event.title, output_path("brief", e.brief))
+                                                            for e in graph.timeline])),
         "years": years(events), "event_count": len(events),
+        "exports": [{"text": text, "href": relative_url(path, output_path(kind)), "about": about}
+                    for text, kind, about in EXPORTS],
         "topics": [{"slug": g.slug, "name": g.name} for g in graph.topics],
         "entities": [{"slug": g.slug, "name": g.name} for g in graph.entities],
     }
@@ -263,7 +350,8 @@ def not_found_view(graph: SiteGraph, css: str) -> dict:
     inline = css.replace("</", "<\\/")
     digest = base64.b64encode(hashlib.sha256(f"\n{inline}\n".encode()).digest()).decode("ascii")
     icon = f"{graph.config.url.rstrip('/')}/static/favicon.svg" if graph.config.url else "data:,"
-    view["page"] = dict(view["page"], head_scripts=[], scripts=[], root="", icon=icon,
+    search = f"{graph.config.url.rstrip('/')}/search.html" if graph.config.url else output_path("search")
+    view["page"] = dict(view["page"], head_scripts=[], scripts=[], root="", icon=icon, search=search,
                         csp=CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'"))
     # GitHub Pages serves 404.html for a missing URL at any depth, so relative
     # links cannot work here: inline the CSS and link home absolutely when we can.
@@ -320,6 +408,72 @@ def feed_view(graph: SiteGraph) -> dict:
 
 def atom_time(iso_date: str) -> str:
     return f"{iso_date}T00:00:00Z"
+
+
+def robots_view(graph: SiteGraph) -> dict:
+    return {"sitemap": absolute_url(graph.config.url, output_path("sitemap")) if graph.config.url else ""}
+
+
+def date_parts(date) -> dict:
+    """TimelineJS3 date object: year, and month and day only as far as the date is known."""
+    parts = {"year": date.year}
+    if date.month is not None:
+        parts["month"] = date.month
+    if date.day is not None:
+        parts["day"] = date.day
+    return parts
+
+
+def timeline_json_view(graph: SiteGraph) -> dict:
+    """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer)."""
+    path = output_path("timeline-json")
+    events = []
+    for number, entry in enumerate(graph.timeline, 1):
+        event, card = entry.event, graph.cards[entry.brief]
+        href = link_for(graph, path, output_path("brief", entry.brief))
+        item = {"unique_id": f"event-{number}", "start_date": date_parts(event.date),
+                "display_date": display_range(event.date, event.end, event.circa),
+                "text": {"headline": event.title,
+                         "text": (f"<p>{html.escape(event.summary)}</p>" if event.summary else "")
+                         + f'<p>From <a href="{html.escape(href)}">{html.escape(card.title)}</a></p>'},
+                "group": event.topics[0] if event.topics else "", "url": href}
+        if event.end is not None:
+            item["end_date"] = date_parts(event.end)
+        events.append(item)
+    return {"title": {"text": {"headline": graph.config.title, "text": graph.config.description}},
+            "events": events}
+
+
+def calendar_view(graph: SiteGraph) -> dict:
+    """Every event as an all-day calendar entry; a year or month is its whole period."""
+    path = output_path("timeline-ics")
+    events = []
+    for number, entry in enumerate(graph.timeline, 1):
+        event, card = entry.event, graph.cards[entry.brief]
+        last = (event.end or event.date).last_day()
+        precision = event.date.precision
+        note = "" if precision == "day" and (event.end is None or event.end.precision == "day") else \
+            f"Date known to the {precision}: {display_range(event.date, event.end, event.circa)}. "
+        url = absolute_url(graph.config.url, output_path("brief", entry.brief)) if graph.config.url else ""
+        events.append({"uid": f"{entry.brief}-{event.date.iso()}-{number}@explainer",
+                       "stamp": f"{card.date.iso()}T00:00:00", "start": event.date.first_day().isoformat(),
+                       "end": (last + dt.timedelta(days=1)).isoformat(), "summary": event.title,
+                       "description": f"{note}{event.summary + ' ' if event.summary else ''}From the brief "
+                                      f"\u201c{card.title}\u201d" + (f": {url}" if url else
+                                                                   f" ({link_for(graph, path, output_path('brief', entry.brief))})"),
+                       "url": url})
+    return {"name": graph.config.title, "events": events}
+
+
+def briefs_json_view(graph: SiteGraph) -> dict:
+    path = output_path("briefs-json")
+    return {"site": {"title": graph.config.title, "url": graph.config.url},
+            "briefs": [{"slug": b.slug, "title": b.title, "url": link_for(graph, path, output_path("brief", b.slug)),
+                        "date": b.date.iso(), "updated": b.updated.iso() if b.updated else None,
+                        "summary": b.summary, "topics": list(b.topics), "entities": list(b.entities),
+                        "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "url": s.url,
+                                     "date": s.date.iso() if s.date else None} for s in b.sources]}
+                       for b in graph.briefs]}
 
 
 def sitemap_view(graph: SiteGraph) -> dict:

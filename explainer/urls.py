@@ -13,7 +13,9 @@ from slugify import slugify
 
 FOLDERS = {"brief": "briefs", "topic": "topics", "entity": "entities"}
 PAGES = {"index": "index.html", "timeline": "timeline.html", "404": "404.html",
-         "search": "search.html", "search-index": "search-index.js", "feed": "feed.xml", "sitemap": "sitemap.xml"}
+         "search": "search.html", "search-index": "search-index.js", "feed": "feed.xml", "sitemap": "sitemap.xml",
+         "robots": "robots.txt", "timeline-json": "timeline.json", "timeline-ics": "timeline.ics",
+         "briefs-json": "briefs.json"}
 
 
 def output_path(kind: str, slug: str = "") -> str:

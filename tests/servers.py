@@ -1,10 +1,15 @@
-"""A real dev server in a subprocess, for the tests that talk to it."""
+"""Servers for the tests: the real dev server in a subprocess, and a plain static
+server that publishes a built site under a sub-path, as GitHub Pages does for /repo/."""
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -61,3 +66,28 @@ class Server:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class SubPathHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the folder only under /repo/, like a GitHub Pages project site."""
+
+    def translate_path(self, path):
+        if not path.startswith("/repo/"):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path(path[len("/repo"):])
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_under_subpath(folder: Path):
+    """Yields the address of `folder`, served at http://127.0.0.1:PORT/repo/."""
+    handler = functools.partial(SubPathHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    finally:
+        server.shutdown()

@@ -2,11 +2,8 @@
 opened from disk (file://) and over HTTP under a sub-path (/repo/), as on GitHub Pages."""
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import PROJECT, run_cli
+from servers import serve_under_subpath
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT / "tests" / "artifacts"
@@ -32,26 +30,10 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-class SubPathHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site only under /repo/, like a GitHub Pages project site."""
-
-    def translate_path(self, path):
-        if not path.startswith("/repo/"):
-            return str(Path(self.directory) / "__outside_the_site__")
-        return super().translate_path(path[len("/repo"):])
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def http_base(site):
-    handler = functools.partial(SubPathHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/repo/"
-    server.shutdown()
+    with serve_under_subpath(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
