@@ -61,8 +61,8 @@ def body_from_json(text: str) -> Body:
 class Cache:
     """Bodies by key, and the manifest of each output folder; in memory, backed by SQLite if given a path."""
 
-    def __init__(self, path: Path | None):
-        self.version = engine_version()
+    def __init__(self, path: Path | None, salt: str = ""):
+        self.version = engine_version() + salt
         self.path = path
         self.memory: dict[str, Body] = {}
         self.last_index = None                           # the link index the memory's bodies were checked against

@@ -71,6 +71,9 @@ def config_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, metavar="FILE",
                          help="site settings file (default: site.yml beside build.py, if present)")
     command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
+    command.add_argument("--unsafe-html", action="store_true",
+                         help="keep HTML in briefs exactly as written, scripts included (for trusted sites only; "
+                              "by default it is cleaned of scripts, event handlers and javascript: links)")
 
 
 def performance_options(command: argparse.ArgumentParser) -> None:
@@ -136,7 +139,8 @@ def make_options(args: argparse.Namespace, project: Path) -> site.Options:
                              "https://user.github.io/repo/")
     return site.Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
                         config=args.config, site_url=site_url, drafts=args.drafts,
-                        jobs=getattr(args, "jobs", default_jobs()), use_cache=getattr(args, "use_cache", True))
+                        jobs=getattr(args, "jobs", default_jobs()), use_cache=getattr(args, "use_cache", True),
+                        unsafe_html=args.unsafe_html)
 
 
 def print_problems(problems) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import markdown
+import nh3
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify as toc_slugify
 from markdown.inlinepatterns import InlineProcessor
@@ -32,6 +33,7 @@ CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
 SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref")
 ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
 TAG = re.compile(r"<[^>]*>")
+ALIGN_STYLE = re.compile(r"text-align: (left|center|right);?")
 BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|div|br|hr|blockquote|pre|dd|dt)\b[^>]*>")
 CITE_MARK = re.compile(r'<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>')
 FOOTNOTE_BACKREF = re.compile(r'<a class="(?:footnote-backref|headerlink)"[^>]*>.*?</a>')
@@ -83,10 +85,22 @@ def heading_id(value: str, separator: str) -> str:
     return toc_slugify(value, separator) or toc_slugify(value, separator, unicode=True)
 
 
+# Author HTML is allowed but cleaned: no script, no event handlers, no javascript: or data:
+# addresses, no inline style (the pages' CSP would refuse it anyway). --unsafe-html skips this.
+SAFE_ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()},
+                   "*": {"id", "class", "title", "lang", "dir"}}
+SAFE_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(html_text: str) -> str:
+    return nh3.clean(html_text, attributes=SAFE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+
+
 class Renderer:
     """One Markdown instance reused across briefs (reset between them)."""
 
-    def __init__(self):
+    def __init__(self, unsafe_html: bool = False):
+        self.unsafe_html = unsafe_html
         self.extension = ExplainerExtension()
         self.md = markdown.Markdown(
             extensions=EXTENSIONS + [self.extension],
@@ -101,6 +115,8 @@ class Renderer:
         self.md.reset()
         try:
             html = self.md.convert(brief.body)
+            if not self.unsafe_html:
+                html = sanitize(html)
             headings = tuple(flatten_toc(self.md.toc_tokens))
         finally:
             self.extension.context = None
@@ -207,6 +223,7 @@ class ExplainerExtension(Extension):
         md.inlinePatterns.register(WikiLinkProcessor(WIKILINK, self), "explainer-wikilink", 175)
         md.inlinePatterns.register(CitationProcessor(CITATION, self), "explainer-citation", 174)
         md.treeprocessors.register(MarkdownLinkProcessor(md, self), "explainer-mdlinks", 15)
+        md.treeprocessors.register(AlignmentClasses(md), "explainer-align", 14)
 
 
 class WikiLinkProcessor(InlineProcessor):
@@ -249,6 +266,16 @@ class CitationProcessor(InlineProcessor):
             last.text = str(number) if number else "?"
         last.tail = "]"
         return sup, m.start(0), m.end(0)
+
+
+class AlignmentClasses(Treeprocessor):
+    """Table column alignment as a class, not a style attribute: the CSP allows no inline style."""
+
+    def run(self, root):
+        for cell in root.iter():
+            if cell.tag in ("th", "td") and (align := ALIGN_STYLE.fullmatch(cell.get("style", ""))):
+                del cell.attrib["style"]
+                cell.set("class", f"align-{align.group(1)}")
 
 
 class MarkdownLinkProcessor(Treeprocessor):

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
+from .markup import sanitize
 from .models import Brief
 from .urls import absolute_url, output_path, relative_url, static_path
 
@@ -120,7 +121,7 @@ def as_calendar(view: dict) -> bytes:
     for item in view["events"]:
         event = icalendar.Event()
         event.add("uid", item["uid"])
-        event.add("dtstamp", dt.datetime.fromisoformat(item["stamp"]).replace(tzinfo=dt.timezone.utc))
+        event.add("dtstamp", dt.datetime.fromisoformat(item["stamp"]).replace(tzinfo=dt.UTC))
         event.add("dtstart", dt.date.fromisoformat(item["start"]))
         event.add("dtend", dt.date.fromisoformat(item["end"]))
         event.add("summary", item["summary"])
@@ -249,7 +250,7 @@ def index_view(graph: SiteGraph) -> dict:
         **chrome(graph, path, config.title, config.description or "An explainer site.",
                  jsonld=item_list(graph, path, f"Briefs of {config.title}",
                                   [(graph.cards[s].title, output_path("brief", s)) for s in graph.slugs])),
-        "intro": Markup(markdown.markdown(config.intro, extensions=["attr_list"])) if config.intro else "",
+        "intro": Markup(sanitize(markdown.markdown(config.intro, extensions=["attr_list"]))) if config.intro else "",
         "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
         "briefs": [brief_card(graph, path, slug) for slug in graph.slugs],
         "topics": group_cards(graph, path, "topic"),
@@ -459,8 +460,8 @@ def calendar_view(graph: SiteGraph) -> dict:
                        "stamp": f"{card.date.iso()}T00:00:00", "start": event.date.first_day().isoformat(),
                        "end": (last + dt.timedelta(days=1)).isoformat(), "summary": event.title,
                        "description": f"{note}{event.summary + ' ' if event.summary else ''}From the brief "
-                                      f"\u201c{card.title}\u201d" + (f": {url}" if url else
-                                                                   f" ({link_for(graph, path, output_path('brief', entry.brief))})"),
+                                      f"\u201c{card.title}\u201d: "
+                                      + (url or link_for(graph, path, output_path("brief", entry.brief))),
                        "url": url})
     return {"name": graph.config.title, "events": events}
 

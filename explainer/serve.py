@@ -52,7 +52,7 @@ class Rebuilder:
 
     def __init__(self, options: site.Options, on_built):
         self.options = options
-        self.memory = site.Memory(Cache(options.cache_file()))
+        self.memory = site.Memory(Cache(options.cache_file(), salt=options.cache_salt()))
         self.on_built = on_built            # called with (report or None, changed paths, had problems)
         self.problems: tuple = ()
         self._changed: set[str] = set()

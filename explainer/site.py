@@ -53,6 +53,7 @@ class Options:
     drafts: bool = False
     jobs: int = field(default_factory=default_jobs)
     use_cache: bool = True
+    unsafe_html: bool = False   # keep author HTML as written (trusted sites only)
 
     @property
     def templates(self) -> Path:
@@ -64,6 +65,10 @@ class Options:
 
     def config_file(self) -> Path:
         return self.config if self.config is not None else self.project / "site.yml"
+
+    def cache_salt(self) -> str:
+        """Options that change rendered bodies must not share cached ones."""
+        return "unsafe-html" if self.unsafe_html else ""
 
     def cache_file(self) -> Path | None:
         """Beside the output folder (site/ -> .explainer-cache/), one store per content folder."""
@@ -115,7 +120,7 @@ class Report:
 # -- markup, with re-use ----------------------------------------------------------
 
 def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, jobs: int,
-                  prune: bool = True) -> dict[str, Body]:
+                  prune: bool = True, unsafe_html: bool = False) -> dict[str, Body]:
     """Every brief's rendered body: from the cache where its inputs are unchanged, else rendered."""
     keys = {b.slug: cache.key_of(b) for b in briefs}
     # Bodies used in the last build were valid for its link index; with the same index they still are.
@@ -125,15 +130,15 @@ def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, job
               if (key := keys[b.slug]) in known and (key in checked or known[key].still_valid(index))}
     cache.last_index = index
     missing = [b for b in briefs if b.slug not in bodies]
-    fresh = dict(zip((b.slug for b in missing), map_in_chunks(lambda chunk: render_chunk(chunk, index),
-                                                              missing, jobs)))
+    fresh = dict(zip((b.slug for b in missing),
+                     map_in_chunks(lambda chunk: render_chunk(chunk, index, unsafe_html), missing, jobs)))
     cache.store_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
                        keep=set(keys.values()), prune=prune)
     return {b.slug: bodies.get(b.slug) or fresh[b.slug] for b in briefs}
 
 
-def render_chunk(briefs, index: LinkIndex) -> list[Body]:
-    renderer = Renderer()
+def render_chunk(briefs, index: LinkIndex, unsafe_html: bool = False) -> list[Body]:
+    renderer = Renderer(unsafe_html)
     return [renderer.render(brief, index) for brief in briefs]
 
 
@@ -150,7 +155,8 @@ def make_graph(options: Options, cache: Cache, memory: Memory | None = None) -> 
     problems += list(loaded.problems)
     problems += duplicate_slugs(loaded.briefs)
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs, prune=memory is None)
+    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs, prune=memory is None,
+                           unsafe_html=options.unsafe_html)
     problems += [p for body in bodies.values() for p in body.problems]
     graph, link_found = build_graph(briefs, bodies, config, options.drafts)
     problems += link_found + start_here_problems(config, graph, options)
@@ -227,7 +233,7 @@ class ViewMemo:
     spec: PageSpec
     css: str
     view: dict
-    fingerprint: str
+    fingerprint: str | None     # None until the key is computed
     key: str
 
 
@@ -250,7 +256,7 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
         if entry is None or stale is None or spec.path in stale or entry.spec != spec or entry.css != css:
             recorder = RecordingGraph(graph)
             view = page_view(recorder, spec, css)
-            entry = ViewMemo(spec, css, view, "", "")
+            entry = ViewMemo(spec, css, view, None, "")
             if memory is not None:
                 memory.readers.record(spec.path, recorder.reads)
         fingerprint = fingerprints.get(spec.template, "")
@@ -351,7 +357,7 @@ def build(options: Options, memory: Memory | None = None) -> Report:
     """Build the site into options.out; `memory` carries re-usable results between builds."""
     started = time.perf_counter()
     refuse_output(options.out, [options.project, options.content, options.templates, options.static])
-    cache = memory.cache if memory else Cache(options.cache_file())
+    cache = memory.cache if memory else Cache(options.cache_file(), salt=options.cache_salt())
     try:
         with output_lock(options.out):
             refuse_output(options.out, [])
@@ -405,7 +411,7 @@ def write_files(files: list[OutputFile], options: Options, existing: dict, live:
 def check(options: Options) -> Report:
     """Everything build does but writing."""
     started = time.perf_counter()
-    cache = Cache(options.cache_file())
+    cache = Cache(options.cache_file(), salt=options.cache_salt())
     try:
         graph, warnings = make_graph(options, cache)
         pages = render_outputs(graph, options, {})
