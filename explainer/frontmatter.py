@@ -67,7 +67,7 @@ def parse_yaml(text: str, first_line: int) -> tuple[object, dict[tuple, int]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + mark.line if mark else first_line
-        raise FrontMatterError(line, f"YAML error: {_yaml_message(error)}") from error
+        raise FrontMatterError(line, f"YAML error: {_yaml_message(error, text)}") from error
     except yaml.YAMLError as error:
         raise FrontMatterError(first_line, f"YAML error: {error}") from error
     except RecursionError as error:
@@ -76,12 +76,14 @@ def parse_yaml(text: str, first_line: int) -> tuple[object, dict[tuple, int]]:
         loader.dispose()
 
 
-def _yaml_message(error: yaml.MarkedYAMLError) -> str:
-    parts = [error.context, error.problem]
-    text = "; ".join(p for p in parts if p)
-    if "\t" in (error.problem or "") or "'\\t'" in (error.problem or ""):
-        text += " (YAML does not allow tabs for indentation; use spaces)"
-    return text
+def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
+    message = "; ".join(p for p in (error.context, error.problem) if p)
+    mark = error.problem_mark or error.context_mark
+    lines = text.split("\n")
+    near = lines[max(0, mark.line - 1):mark.line + 1] if mark else []
+    if any(line[:len(line) - len(line.lstrip())].count("\t") for line in near):
+        return message + "; YAML does not allow tabs for indentation: use spaces"
+    return message + "; check the indentation, colons and quotes on this line and the one before"
 
 
 def _record_lines(node, path: tuple, first_line: int, lines: dict, seen: set, line: int | None = None) -> None:
@@ -93,7 +95,8 @@ def _record_lines(node, path: tuple, first_line: int, lines: dict, seen: set, li
                                "supported in front matter; write the value out")
     if len(path) > MAX_DEPTH:
         raise FrontMatterError(first_line + node.start_mark.line,
-                               f"{dotted(path)}: nested more than {MAX_DEPTH} levels deep")
+                               f"{dotted(path[:1])}: nested more than {MAX_DEPTH} levels deep; "
+                               "front matter holds flat lists and short mappings")
     seen.add(id(node))
     lines[path] = first_line + node.start_mark.line
     if isinstance(node, yaml.MappingNode):

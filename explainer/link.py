@@ -18,6 +18,7 @@ from .models import Brief, Event, Problem, SiteConfig
 from .urls import name_slug
 
 MAX_RELATED = 5
+HEADING_IDS = "; a heading's id is its text in lowercase with hyphens ('## What was decided' -> what-was-decided)"
 RELATED_POOL = 12
 
 
@@ -156,9 +157,9 @@ def link_problems(briefs, bodies, by_slug, include_drafts) -> list[Problem]:
                                         f"link {link.raw!r} points at the draft {target.path}; publish it "
                                         "(draft: false), remove the link, or build with --drafts"))
             elif link.anchor and link.anchor not in bodies[target.slug].ids:
-                problems.append(Problem(brief.path, link.line,
-                                        f"link {link.raw!r}: {target.path} has no heading with id "
-                                        f"{link.anchor!r}{suggest(link.anchor, bodies[target.slug].ids)}"))
+                hint = suggest(link.anchor, bodies[target.slug].ids) or HEADING_IDS
+                problems.append(Problem(brief.path, link.line, f"link {link.raw!r}: {target.path} has no "
+                                                               f"heading with id {link.anchor!r}{hint}"))
     return problems
 
 
@@ -168,8 +169,8 @@ def related_problems(briefs, by_slug, include_drafts) -> list[Problem]:
         for slug in brief.related:
             line = brief.line_of("related")
             if slug not in by_slug:
-                problems.append(Problem(brief.path, line,
-                                        f"related: no brief with slug {slug!r}{suggest(slug, by_slug)}"))
+                problems.append(Problem(brief.path, line, f"related: no brief with slug {slug!r}"
+                                        f"{suggest(slug, by_slug) or '; list the slugs of existing briefs'}"))
             elif by_slug[slug].draft and not brief.draft and not include_drafts:
                 problems.append(Problem(brief.path, line,
                                         f"related: {slug!r} is a draft; publish it or build with --drafts"))

@@ -218,7 +218,8 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
     date = fields.date(data, ("date",), full=True, required=True)
     updated = fields.date(data, ("updated",), full=True)
     if date and updated and updated.first_day() < date.first_day():
-        fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}")
+        fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}; "
+                                     "it must be the same day or later")
     return Brief(
         path=fields.path, rel_path=rel_path,
         slug=validate_slug(data, fields, rel_path),
@@ -268,7 +269,8 @@ def validate_source(key: tuple, item: dict, fields: Fields) -> Source:
                                       "(it is cited as [@id])")
     url = fields.text(item, key + ("url",))
     if url and not url.lower().startswith(URL_SCHEMES):
-        fields.problem(key + ("url",), f"{url!r} is not an http, https or mailto address")
+        fields.problem(key + ("url",), f"{url!r} is not an http, https or mailto address; "
+                                       "give the source's web address")
         url = ""
     return Source(id=source_id, title=fields.text(item, key + ("title",), required=True),
                   publisher=fields.text(item, key + ("publisher",)), url=url,
@@ -279,7 +281,8 @@ def check_unique_sources(sources: tuple[Source, ...], fields: Fields) -> None:
     seen = set()
     for index, source in enumerate(sources):
         if source.id in seen:
-            fields.problem(("sources", index, "id"), f"the id {source.id!r} is used twice in this brief")
+            fields.problem(("sources", index, "id"), f"the id {source.id!r} is used twice in this brief; "
+                                                     "give each source its own id")
         seen.add(source.id)
 
 
@@ -299,7 +302,8 @@ def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[s
     end = fields.date(item, key + ("end",), full=False)
     title = fields.text(item, key + ("title",), required=True)
     if date and end and end.last_day() < date.first_day():
-        fields.problem(key + ("end",), f"{end.iso()} is before the event's start {date.iso()}")
+        fields.problem(key + ("end",), f"{end.iso()} is before the event's start {date.iso()}; "
+                                       "swap them or correct the date")
     if date is None:
         return None
     return Event(date=date, end=end, title=title, summary=fields.text(item, key + ("summary",)),

@@ -179,7 +179,8 @@ class Context:
         """Record a link to a brief and return its href from this page."""
         line = self.line_of(needle)
         if self.title_of(slug) is None:
-            self.problem(line, f"link {raw!r}: no brief with slug {slug!r}{suggest(slug, self.index.titles)}")
+            self.problem(line, f"link {raw!r}: no brief with slug {slug!r}"
+                               f"{suggest(slug, self.index.titles) or '; fix the slug or write that brief'}")
             return "#"
         if slug == self.brief.slug and not anchor:
             self.problem(line, f"link {raw!r} points at this brief itself; remove it or add a #heading",
@@ -192,8 +193,8 @@ class Context:
         resolved = posixpath.normpath(posixpath.join(folder, unquote(path)))
         slug = self.lookups[("path", resolved)] = self.index.paths.get(resolved)
         if slug is None:
-            self.problem(self.line_of(raw), f"link {raw!r}: no brief at content/{resolved}"
-                                            f"{suggest(resolved, self.index.paths)}")
+            hint = suggest(resolved, self.index.paths) or "; links to briefs are relative to this file"
+            self.problem(self.line_of(raw), f"link {raw!r}: no brief at {resolved} in the content folder{hint}")
         return slug or ""
 
     def cite(self, source_id: str) -> int | None:
@@ -201,7 +202,7 @@ class Context:
         if number is None:
             self.problem(self.line_of("@" + source_id),
                          f"citation [@{source_id}]: no source with that id in this brief's sources"
-                         f"{suggest(source_id, self.source_numbers)}")
+                         f"{suggest(source_id, self.source_numbers) or '; add it under sources: or fix the id'}")
         else:
             self.citations.append(source_id)
         return number

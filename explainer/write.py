@@ -43,8 +43,9 @@ def refuse_output(out: Path, protected: Iterable[Path]) -> None:
 @contextlib.contextmanager
 def output_lock(out: Path):
     """A second build of the same output folder waits for the first to finish."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{out.name}.lock", "w") as handle:
+    folder = out.parent / ".explainer-cache"        # beside the output, with the build cache
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{out.name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

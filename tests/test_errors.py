@@ -33,7 +33,7 @@ CASES = [
     pytest.param({"a.md": brief(body="Text.\n\nSee [[tarde]].\n"), "trade.md": GOOD},
                  "a.md:9: link '[[tarde]]': no brief with slug 'tarde'; did you mean 'trade'?", id="broken-wikilink"),
     pytest.param({"a.md": brief(body="See [x](missing.md).\n"), "mising.md": GOOD},
-                 "a.md:7: link 'missing.md': no brief at content/missing.md; did you mean 'mising.md'?",
+                 "a.md:7: link 'missing.md': no brief at missing.md in the content folder; did you mean 'mising.md'?",
                  id="broken-md-link"),
     pytest.param({"a.md": brief(body="One.\n\nSee [[b#histroy]].\n"), "b.md": brief(body="## History\n")},
                  "a.md:9: link '[[b#histroy]]': b.md has no heading with id 'histroy'; did you mean 'history'?",
