@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 SKIP_VARIABLE = "EXPLAINER_NO_VENV"
@@ -52,6 +51,7 @@ def ensure_environment(project: Path, command: list[str]) -> None:
         return
     if not python.exists():
         say("Setting up .venv for Explainer (first run only)...")
+        import venv  # only on the first run: it is slow to import
         venv.EnvBuilder(with_pip=True).create(project / ".venv")
     if missing:
         install(project, python, missing)

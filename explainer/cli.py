@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import subprocess
 import sys
@@ -93,6 +94,8 @@ def main(argv: list[str], project: Path) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["build", *argv]
     args = parser(project).parse_args(argv)
+    # A build allocates many short-lived objects and few cycles: collect less often (a few % faster).
+    gc.set_threshold(50_000, 20, 20)
     try:
         return run(args, project)
     except UsageError as error:

@@ -20,21 +20,27 @@ def default_jobs() -> int:
 
 
 def map_in_chunks(function: Callable[[Sequence], list], items: Sequence, jobs: int) -> list:
-    """function(chunk) -> list of results, one per item; concatenated in order."""
+    """function(chunk) -> list of results, one per item; results come back in input order.
+
+    Worker k takes items k, k+n, k+2n, ...: costly items that sit together (the
+    timeline and the calendar, say) end up in different workers.
+    """
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return function(items)
     global _task
-    _task = (function, items)
-    bounds = [(len(items) * i // workers, len(items) * (i + 1) // workers) for i in range(workers)]
+    _task = (function, items, workers)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_run_chunk, bounds)
+            parts = pool.map(_run_share, range(workers))
     finally:
         _task = None
-    return [result for part in parts for result in part]
+    results = [None] * len(items)
+    for worker, part in enumerate(parts):
+        results[worker::workers] = part
+    return results
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list:
-    function, items = _task
-    return function(items[bounds[0]:bounds[1]])
+def _run_share(worker: int) -> list:
+    function, items, workers = _task
+    return function(items[worker::workers])

@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import icalendar
 import jinja2
 import markdown
 from markupsafe import Markup
@@ -114,6 +113,7 @@ def as_json(view: dict) -> bytes:
 
 def as_calendar(view: dict) -> bytes:
     """iCalendar (RFC 5545) through the icalendar package: all-day events, end dates exclusive."""
+    import icalendar  # only where a calendar is made: it costs a noticeable share of start-up
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Explainer//timeline//EN")
     calendar.add("version", "2.0")
@@ -300,7 +300,7 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
             "body": Markup(body.html),
             "toc": [{"level": h.level, "text": h.text, "href": f"#{h.id}"} for h in body.headings]
             if len(body.headings) >= TOC_MIN_HEADINGS else [],
-            "events": [event_view(graph, path, TimelineEntry(e, brief.slug))
+            "events": [dict(event_view(graph, path, TimelineEntry(e, brief.slug)), brief=None)
                        for e in sorted(brief.events, key=lambda e: e.date.first_day())],
             "sources": [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
                          "url": s.url, "date_text": s.date.display() if s.date else ""}

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
+import pickle
 import shutil
 import time
 import traceback
@@ -224,7 +226,13 @@ PARSER = jinja2.Environment()
 
 
 def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
-    return hashlib.sha256(f"{fingerprint}\0{spec.template}\0{view!r}".encode()).hexdigest()
+    """A hash of everything the page's bytes depend on. The view is pickled without the
+    memo ('fast' mode), so equal views give equal bytes whatever objects they share."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump((fingerprint, spec.template, view))
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -254,11 +262,13 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
     def view_and_key(spec: PageSpec) -> tuple[dict, str]:
         entry = memo.get(spec.path) if memo is not None else None
         if entry is None or stale is None or spec.path in stale or entry.spec != spec or entry.css != css:
-            recorder = RecordingGraph(graph)
-            view = page_view(recorder, spec, css)
-            entry = ViewMemo(spec, css, view, None, "")
-            if memory is not None:
+            if memory is None:
+                view = page_view(graph, spec, css)
+            else:       # note what the view reads, to know when it must be built again
+                recorder = RecordingGraph(graph)
+                view = page_view(recorder, spec, css)
                 memory.readers.record(spec.path, recorder.reads)
+            entry = ViewMemo(spec, css, view, None, "")
         fingerprint = fingerprints.get(spec.template, "")
         if entry.fingerprint != fingerprint:
             entry = replace(entry, fingerprint=fingerprint, key=page_key(fingerprint, spec, entry.view))
@@ -280,6 +290,8 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
             del memo[gone]
             memory.readers.forget(gone)
     try:
+        for name in sorted({spec.template for spec in specs if spec.template}):
+            env.get_template(name)      # compiled once here, not once in every worker
         files = map_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1)
         if memory is not None:
             memory.graph = graph
