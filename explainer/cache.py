@@ -19,7 +19,7 @@ from pathlib import Path
 from .markup import Body, Heading, Link
 from .models import Brief, Problem
 
-SCHEMA = 2
+SCHEMA = 3
 
 
 def engine_version() -> str:
@@ -46,7 +46,7 @@ def body_to_json(body: Body) -> str:
         "ids": sorted(body.ids), "links": [[k.target, k.anchor, k.raw, k.line] for k in body.links],
         "citations": list(body.citations),
         "problems": [[p.path, p.line, p.message, p.warning] for p in body.problems],
-        "lookups": [list(item) for item in body.lookups], "text": body.text,
+        "lookups": [list(item) for item in body.lookups], "words": body.words,
     }, ensure_ascii=False)
 
 
@@ -55,7 +55,7 @@ def body_from_json(text: str) -> Body:
     return Body(html=data["html"], headings=tuple(Heading(*h) for h in data["headings"]),
                 ids=frozenset(data["ids"]), links=tuple(Link(*k) for k in data["links"]),
                 citations=tuple(data["citations"]), problems=tuple(Problem(*p) for p in data["problems"]),
-                lookups=tuple(tuple(item) for item in data["lookups"]), text=data["text"])
+                lookups=tuple(tuple(item) for item in data["lookups"]), words=data["words"])
 
 
 class Cache:
@@ -132,7 +132,7 @@ class Cache:
         try:
             with self.connection:
                 self.connection.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
-                                            [(k, body_to_json(v)) for k, v in bodies.items()])
+                                            ((k, body_to_json(v)) for k, v in bodies.items()))
                 if not prune:
                     return
                 self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")

@@ -69,7 +69,7 @@ class Body:
     links: tuple[Link, ...]
     citations: tuple[str, ...]     # source ids cited, in order of first use
     problems: tuple[Problem, ...]
-    text: str = ""                 # the words of the body, for the search index
+    words: int = 0                 # for the reading time
     # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
     # a cached body is valid as long as every answer is still the same.
     lookups: tuple[tuple[str, str, str | None], ...] = ()
@@ -122,7 +122,7 @@ class Renderer:
             self.extension.context = None
         return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
                     links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
-                    text=plain_text(html),
+                    words=len(brief.body.split()),
                     problems=tuple(context.problems),
                     lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
 

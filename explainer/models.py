@@ -27,6 +27,10 @@ class ContentError(Exception):
         self.problems = tuple(sorted(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Raised in worker processes too; comes back whole, not rebuilt from its message.
+        return type(self), (self.problems,)
+
 
 class UsageError(Exception):
     """The command line asks for something the builder refuses to do."""

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
-from .markup import sanitize
+from .markup import plain_text, sanitize
 from .models import Brief
 from .urls import absolute_url, output_path, relative_url, static_path
 
@@ -112,12 +112,18 @@ def as_json(view: dict) -> bytes:
 
 
 def as_calendar(view: dict) -> bytes:
-    """iCalendar (RFC 5545) through the icalendar package: all-day events, end dates exclusive."""
+    """iCalendar (RFC 5545) through the icalendar package: all-day events, end dates exclusive.
+
+    Each event is made and written out on its own, so a calendar of thousands of events
+    never exists as one tree of objects.
+    """
     import icalendar  # only where a calendar is made: it costs a noticeable share of start-up
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Explainer//timeline//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", view["name"])
+    head, end = calendar.to_ical().split(b"END:VCALENDAR")
+    parts = [head]
     for item in view["events"]:
         event = icalendar.Event()
         event.add("uid", item["uid"])
@@ -128,8 +134,8 @@ def as_calendar(view: dict) -> bytes:
         event.add("description", item["description"])
         if item["url"]:
             event.add("url", item["url"])
-        calendar.add_component(event)
-    return calendar.to_ical()
+        parts.append(event.to_ical())
+    return b"".join(parts) + b"END:VCALENDAR" + end
 
 
 DATA_FORMATS = {"timeline-json": as_json, "briefs-json": as_json, "timeline-ics": as_calendar}
@@ -291,7 +297,7 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
             "updated_iso": brief.updated.iso() if brief.updated else "",
             "updated_text": brief.updated.display() if brief.updated else "",
-            "reading_minutes": max(1, math.ceil(len(brief.body.split()) / WORDS_PER_MINUTE)),
+            "reading_minutes": max(1, math.ceil(body.words / WORDS_PER_MINUTE)),
             "topics": name_links(graph, path, brief.topics, "topic"),
             "entities": name_links(graph, path, brief.entities, "entity"),
             "figures": [{"label": f.label, "value": f.value, "note": f.note,
@@ -391,7 +397,7 @@ def search_chunk_view(graph: SiteGraph, bucket: str) -> dict:
         brief = graph.by_slug[slug]
         documents.append({"id": slug, "url": output_path("brief", slug), "title": brief.title,
                           "summary": brief.summary, "topics": " ".join(brief.topics),
-                          "entities": " ".join(brief.entities), "body": graph.bodies[slug].text})
+                          "entities": " ".join(brief.entities), "body": plain_text(graph.bodies[slug].html)})
     return {"documents": documents}
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import itertools
 import os
 import pickle
 import shutil
 import time
 import traceback
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
 from .markup import Body, LinkIndex, Renderer
 from .models import Brief, ContentError, Problem, SiteConfig, UsageError
-from .parallel import default_jobs, map_in_chunks
+from .parallel import default_jobs, map_in_chunks, stream_in_chunks
 from .reads import ReadIndex, RecordingGraph, graph_changes
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
 from .write import (
@@ -245,8 +247,14 @@ class ViewMemo:
     key: str
 
 
+@dataclass(frozen=True)
+class Rendering:
+    pages: int
+    files: Iterator[OutputFile]     # rendered as they are consumed: the site is never all in memory
+
+
 def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
-                   memory: Memory | None = None) -> list[OutputFile]:
+                   memory: Memory | None = None) -> Rendering:
     """Every page as an OutputFile; a page whose key matches the file on disk is not rendered again.
 
     With a memo (the dev server keeps one), a page's view is not even rebuilt
@@ -278,10 +286,13 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
 
     def render_chunk_of_pages(specs: list[PageSpec]) -> list[OutputFile]:
         files = []
-        for spec in specs:
-            view, key = view_and_key(spec)
-            content = None if reusable.get(spec.path) == key else render_page(env, spec, view)
-            files.append(OutputFile(spec.path, key, content))
+        try:
+            for spec in specs:
+                view, key = view_and_key(spec)
+                content = None if reusable.get(spec.path) == key else render_page(env, spec, view)
+                files.append(OutputFile(spec.path, key, content))
+        except jinja2.TemplateError as error:
+            raise template_error(error, options.templates) from error    # here, where the traceback is
         return files
 
     specs = page_specs(graph)
@@ -289,18 +300,25 @@ def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
         for gone in memo.keys() - {spec.path for spec in specs}:
             del memo[gone]
             memory.readers.forget(gone)
-    try:
-        for name in sorted({spec.template for spec in specs if spec.template}):
+    for name in sorted({spec.template for spec in specs if spec.template}):
+        try:
             env.get_template(name)      # compiled once here, not once in every worker
-        files = map_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1)
+        except jinja2.TemplateError as error:
+            raise template_error(error, options.templates) from error
+
+    def files() -> Iterator[OutputFile]:
+        try:
+            # Each file names its path, so the order they come in does not matter.
+            yield from stream_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1,
+                                        ordered=False)
+        except ContentError:
+            if memory is not None:
+                # Some views now match this graph and some the last: start the memo afresh.
+                memory.views, memory.readers, memory.graph = {}, ReadIndex(), None
+            raise
         if memory is not None:
             memory.graph = graph
-        return files
-    except jinja2.TemplateError as error:
-        if memory is not None:
-            # Some views now match this graph and some the last: start the memo afresh.
-            memory.views, memory.readers, memory.graph = {}, ReadIndex(), None
-        raise template_error(error, options.templates) from error
+    return Rendering(len(specs), files())
 
 
 def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError:
@@ -391,23 +409,24 @@ def build_locked(options: Options, cache: Cache, memory: Memory | None, started:
         return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
                       time.perf_counter() - started, warnings, up_to_date=True)
     graph, warnings = make_graph(options, cache, memory)
-    pages = render_outputs(graph, options, reusable_keys(existing), memory)
-    files = pages + static_outputs(options.static) + extra_outputs(graph.config)
+    rendering = render_outputs(graph, options, reusable_keys(existing), memory)
+    files = itertools.chain(rendering.files, static_outputs(options.static), extra_outputs(graph.config))
     manifest, changed = write_files(files, options, existing, previous.get("files", {}), memory)
-    record = {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs), "pages": len(pages),
+    record = {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs), "pages": rendering.pages,
               "warnings": [list(vars(w).values()) for w in warnings]}
     if memory is None:
         cache.store_manifest(options.out, record)
     else:
         memory.manifest, memory.unsaved, memory.out = record, True, options.out
-    return Report(len(graph.briefs), len(pages), len(changed), len(files) - len(changed),
-                  time.perf_counter() - started, tuple(warnings), changed=tuple(changed))
+    return Report(len(graph.briefs), rendering.pages, len(changed), len(manifest) - len(changed),
+                  time.perf_counter() - started, tuple(warnings), changed=tuple(sorted(changed)))
 
 
-def write_files(files: list[OutputFile], options: Options, existing: dict, live: dict,
+def write_files(files: Iterable[OutputFile], options: Options, existing: dict, live: dict,
                 memory: Memory | None) -> tuple[dict, list[str]]:
     """Through the dev server's shadow folder when it has one, else through a fresh staging folder."""
     if memory is not None and memory.shadow is not None:
+        files = list(files)     # kept, to write them the sure way if the shadow fails
         try:
             return write_through_shadow(files, options.out, existing, live, memory.shadow)
         except OSError:
@@ -426,7 +445,9 @@ def check(options: Options) -> Report:
     cache = Cache(options.cache_file(), salt=options.cache_salt())
     try:
         graph, warnings = make_graph(options, cache)
-        pages = render_outputs(graph, options, {})
+        rendering = render_outputs(graph, options, {})
+        for _ in rendering.files:       # render every page, to find template errors; keep none
+            pass
     finally:
         cache.close()
-    return Report(len(graph.briefs), len(pages), 0, 0, time.perf_counter() - started, tuple(warnings))
+    return Report(len(graph.briefs), rendering.pages, 0, 0, time.perf_counter() - started, tuple(warnings))

@@ -92,7 +92,7 @@ def reusable_keys(existing: dict[str, Existing]) -> dict[str, str]:
     return {path: old.key for path, old in existing.items()}
 
 
-def write_site(files: list[OutputFile], out: Path, existing: dict[str, Existing]) -> tuple[dict, list[str]]:
+def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing]) -> tuple[dict, list[str]]:
     """Write the site into a staging folder and swap it in.
 
     Returns the manifest of what is now there and the paths whose bytes are new;
@@ -213,7 +213,7 @@ def make_shadow(out: Path, manifest: dict[str, list]) -> Shadow | None:
     return Shadow(folder, dict(manifest))
 
 
-def write_through_shadow(files: list[OutputFile], out: Path, existing: dict[str, Existing],
+def write_through_shadow(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing],
                          live: dict[str, list], shadow: Shadow) -> tuple[dict, list[str]]:
     """Like write_site, through the shadow folder; `live` is the manifest of the live folder."""
     level_with(shadow, out, live)
