@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/bench.py [--sizes 100,1000,10000] [--runs 5] [--write bench/RESULTS.md]
     .venv/bin/python bench/bench.py edit --n 1000 [--edits 15]
+    .venv/bin/python bench/bench.py profile --n 1000      (cProfile of one cold build, one process)
 
 The corpus comes from ../shared/bench/make_corpus.py (our front-matter format) and
 the baseline from ../shared/bench/floor.py: the bare floor of our stack (read, YAML,
@@ -129,6 +130,21 @@ def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
         server.wait(timeout=30)
 
 
+def profile(n: int, work: Path) -> str:
+    """The top of a cProfile of one cold build in a single process, by own time."""
+    corpus = make_corpus(n, work)
+    out, stats = work / f"profile-{n}", work / f"profile-{n}.pstats"
+    fresh(out, work / ".explainer-cache")
+    subprocess.run([PYTHON, "-m", "cProfile", "-o", str(stats), str(PROJECT / "build.py"), "build", "--content",
+                    str(corpus), "--out", str(out), "--jobs", "1"], cwd=PROJECT, check=True,
+                   env=dict(os.environ, EXPLAINER_NO_VENV="1"), stdout=subprocess.DEVNULL)
+    import io
+    import pstats
+    text = io.StringIO()
+    pstats.Stats(str(stats), stream=text).sort_stats("tottime").print_stats(15)
+    return text.getvalue()
+
+
 def read_or_empty(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -157,7 +173,7 @@ def report(results: dict[int, dict], serve: dict[int, list[float]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default="all", choices=("all", "edit"))
+    parser.add_argument("what", nargs="?", default="all", choices=("all", "edit", "profile"))
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--n", type=int, default=1000, help="size for 'edit'")
     parser.add_argument("--runs", type=int, default=5)
@@ -168,6 +184,9 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="explainer-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"# {machine()}\n# scratch: {work}", flush=True)
+    if args.what == "profile":
+        print(profile(args.n, work))
+        return 0
     if args.what == "edit":
         delays = serve_edit_to_page(args.n, args.edits, work)
         print(f"serve edit-to-page at {args.n} briefs over {len(delays)} edits: median "
