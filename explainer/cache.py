@@ -14,21 +14,29 @@ import hashlib
 import json
 import sqlite3
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from .markup import Body, Heading, Link
-from .models import Brief, Problem
+from .models import Body, Brief, Heading, Link, Problem
 
 SCHEMA = 3
 
 
+OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
+                  "icalendar")
+
+
 def engine_version() -> str:
-    """Changes whenever our code, Python or a dependency that shapes output changes."""
-    import jinja2
-    import markdown
-    import yaml
-    digest = hashlib.sha256(f"{SCHEMA} {sys.version} {markdown.__version__} {jinja2.__version__} "
-                            f"{yaml.__version__}".encode())
+    """Changes whenever our code, Python or a dependency that shapes output changes.
+    Versions come from package metadata: importing the packages here would cost more
+    than the whole check for an unchanged site."""
+    versions = []
+    for name in OUTPUT_SHAPERS:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    digest = hashlib.sha256(f"{SCHEMA} {sys.version} {' '.join(versions)}".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()

@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from slugify import slugify
-
-from . import site
 from .models import ContentError, UsageError
+from .options import Options
 from .parallel import default_jobs
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -116,12 +114,16 @@ def run(args: argparse.Namespace, project: Path) -> int:
         from .serve import serve
         return serve(options, args.host, args.port, args.open)
     if args.command == "check":
+        from . import site
         report = site.check(options)
         print_problems(report.warnings)
         print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
               + (f", {len(report.warnings)} warnings" if report.warnings else ""))
         return EXIT_CONTENT if args.strict and report.warnings else EXIT_OK
-    report = site.build(options)
+    report = unchanged_site(options)
+    if report is None:
+        from . import site  # the engine, imported only when there is work for it
+        report = site.build(options)
     print_problems(report.warnings)
     if report.up_to_date:
         print(f"{shown(options.out)} is up to date ({report.briefs} briefs; nothing changed since the last build)")
@@ -131,7 +133,26 @@ def run(args: argparse.Namespace, project: Path) -> int:
     return EXIT_OK
 
 
-def make_options(args: argparse.Namespace, project: Path) -> site.Options:
+def unchanged_site(options: Options):
+    """A report if the output already matches every input; None if a build is needed."""
+    import time
+
+    from .cache import Cache
+    from .freshness import freshness
+    from .write import output_lock, refuse_output
+    if not options.use_cache or not options.content.is_dir():
+        return None
+    started = time.perf_counter()
+    refuse_output(options.out, [options.project, options.content, options.templates, options.static])
+    cache = Cache(options.cache_file(), salt=options.cache_salt())
+    try:
+        with output_lock(options.out):
+            return freshness(options, cache.version, cache.manifest(options.out), started)[2]
+    finally:
+        cache.close()
+
+
+def make_options(args: argparse.Namespace, project: Path) -> Options:
     if args.config is not None and not args.config.is_file():
         raise UsageError(f"--config {args.config}: no such file")
     site_url = getattr(args, "site_url", None)
@@ -140,7 +161,7 @@ def make_options(args: argparse.Namespace, project: Path) -> site.Options:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise UsageError(f"--site-url {site_url!r} is not an absolute http(s) address such as "
                              "https://user.github.io/repo/")
-    return site.Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
+    return Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
                         config=args.config, site_url=site_url, drafts=args.drafts,
                         jobs=getattr(args, "jobs", default_jobs()), use_cache=getattr(args, "use_cache", True),
                         unsafe_html=args.unsafe_html)
@@ -179,6 +200,7 @@ Write the brief here. Link to other briefs with `[[their-slug]]` and cite source
 
 
 def new_brief(content: Path, title: str) -> int:
+    from slugify import slugify
     slug = slugify(title)
     if not slug:
         raise UsageError(f"cannot make a file name from the title {title!r}; use letters or digits")

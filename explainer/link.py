@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .dates import PartialDate
-from .markup import Body, LinkIndex, suggest
 from .memo import reuse
-from .models import Brief, Event, Problem, SiteConfig
+from .models import Body, Brief, Event, LinkIndex, Problem, SiteConfig, suggest
 from .urls import name_slug
 
 MAX_RELATED = 5

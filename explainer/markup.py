@@ -9,12 +9,10 @@ brief and the link index, so it can be cached and run in worker processes.
 from __future__ import annotations
 
 import bisect
-import difflib
 import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -24,7 +22,7 @@ from markdown.extensions.toc import slugify as toc_slugify
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .models import Brief, Problem
+from .models import Body, Brief, Heading, Link, LinkIndex, Problem, suggest
 from .urls import output_path, relative_url
 
 EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "toc", "md_in_html"]
@@ -37,46 +35,6 @@ ALIGN_STYLE = re.compile(r"text-align: (left|center|right);?")
 BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|div|br|hr|blockquote|pre|dd|dt)\b[^>]*>")
 CITE_MARK = re.compile(r'<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>')
 FOOTNOTE_BACKREF = re.compile(r'<a class="(?:footnote-backref|headerlink)"[^>]*>.*?</a>')
-
-
-@dataclass(frozen=True)
-class LinkIndex:
-    """What a body needs to know of the other briefs: their titles and files."""
-    titles: dict[str, str]      # slug -> title
-    paths: dict[str, str]       # rel_path in content -> slug
-
-
-@dataclass(frozen=True)
-class Link:
-    target: str        # slug of the brief linked to
-    anchor: str
-    raw: str           # as written, for messages
-    line: int
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Body:
-    html: str
-    headings: tuple[Heading, ...]
-    ids: frozenset[str]            # every element id in the html: the valid anchors
-    links: tuple[Link, ...]
-    citations: tuple[str, ...]     # source ids cited, in order of first use
-    problems: tuple[Problem, ...]
-    words: int = 0                 # for the reading time
-    # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
-    # a cached body is valid as long as every answer is still the same.
-    lookups: tuple[tuple[str, str, str | None], ...] = ()
-
-    def still_valid(self, index: LinkIndex) -> bool:
-        tables = {"title": index.titles, "path": index.paths}
-        return all(tables[table].get(key) == value for table, key, value in self.lookups)
 
 
 def heading_id(value: str, separator: str) -> str:
@@ -206,11 +164,6 @@ class Context:
         else:
             self.citations.append(source_id)
         return number
-
-
-def suggest(name: str, choices) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class ExplainerExtension(Extension):

@@ -1,6 +1,7 @@
 """The plain, frozen records that flow from one stage to the next."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from .dates import PartialDate
@@ -105,3 +106,50 @@ class SiteConfig:
     intro: str = ""
     start_here: tuple[str, ...] = ()
     cname: str = ""
+
+
+def suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# -- what the markup stage makes of a brief's body ------------------------------------
+
+@dataclass(frozen=True)
+class LinkIndex:
+    """What a body needs to know of the other briefs: their titles and files."""
+    titles: dict[str, str]      # slug -> title
+    paths: dict[str, str]       # rel_path in content -> slug
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str        # slug of the brief linked to
+    anchor: str
+    raw: str           # as written, for messages
+    line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str
+    headings: tuple[Heading, ...]
+    ids: frozenset[str]            # every element id in the html: the valid anchors
+    links: tuple[Link, ...]
+    citations: tuple[str, ...]     # source ids cited, in order of first use
+    problems: tuple[Problem, ...]
+    words: int = 0                 # for the reading time
+    # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
+    # a cached body is valid as long as every answer is still the same.
+    lookups: tuple[tuple[str, str, str | None], ...] = ()
+
+    def still_valid(self, index: LinkIndex) -> bool:
+        tables = {"title": index.titles, "path": index.paths}
+        return all(tables[table].get(key) == value for table, key, value in self.lookups)

@@ -25,17 +25,18 @@ import jinja2.meta
 
 from .cache import Cache
 from .config import load_config
+from .freshness import freshness
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
-from .markup import Body, LinkIndex, Renderer
-from .models import Brief, ContentError, Problem, SiteConfig, UsageError
-from .parallel import default_jobs, map_in_chunks, stream_in_chunks
+from .markup import Renderer
+from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError
+from .options import Options, Report
+from .parallel import map_in_chunks, stream_in_chunks
 from .reads import ReadIndex, RecordingGraph, graph_changes
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
 from .write import (
     OutputFile,
     Shadow,
-    intact_files,
     make_shadow,
     output_lock,
     refuse_output,
@@ -43,43 +44,6 @@ from .write import (
     write_site,
     write_through_shadow,
 )
-
-CACHE_FOLDER = ".explainer-cache"
-
-
-@dataclass(frozen=True)
-class Options:
-    project: Path               # folder of build.py: templates/, static/, site.yml
-    content: Path
-    out: Path
-    config: Path | None = None
-    site_url: str | None = None
-    drafts: bool = False
-    jobs: int = field(default_factory=default_jobs)
-    use_cache: bool = True
-    unsafe_html: bool = False   # keep author HTML as written (trusted sites only)
-
-    @property
-    def templates(self) -> Path:
-        return self.project / "templates"
-
-    @property
-    def static(self) -> Path:
-        return self.project / "static"
-
-    def config_file(self) -> Path:
-        return self.config if self.config is not None else self.project / "site.yml"
-
-    def cache_salt(self) -> str:
-        """Options that change rendered bodies must not share cached ones."""
-        return "unsafe-html" if self.unsafe_html else ""
-
-    def cache_file(self) -> Path | None:
-        """Beside the output folder (site/ -> .explainer-cache/), one store per content folder."""
-        if not self.use_cache:
-            return None
-        name = hashlib.sha256(str(self.content.resolve()).encode()).hexdigest()[:16]
-        return self.out.resolve().parent / CACHE_FOLDER / f"{name}.sqlite"
 
 
 @dataclass
@@ -107,18 +71,6 @@ class Memory:
             shutil.rmtree(self.shadow.folder, ignore_errors=True)
             self.shadow = None
         self.cache.close()
-
-
-@dataclass(frozen=True)
-class Report:
-    briefs: int
-    pages: int
-    written: int
-    reused: int
-    seconds: float
-    warnings: tuple[Problem, ...]
-    up_to_date: bool = False
-    changed: tuple[str, ...] = ()       # output files whose bytes are new
 
 
 # -- markup, with re-use ----------------------------------------------------------
@@ -367,22 +319,6 @@ def extra_outputs(config: SiteConfig) -> list[OutputFile]:
 
 # -- the whole build ------------------------------------------------------------------
 
-def input_fingerprint(options: Options, version: str) -> str:
-    """Changes when any input file or option changes: names, sizes and modification times."""
-    digest = hashlib.sha256(repr((version, str(options.content.resolve()), options.site_url, options.drafts,
-                                  str(options.config_file().resolve()))).encode())
-    for root in (options.content, options.templates, options.static):
-        for folder, dirs, names in os.walk(root):
-            dirs.sort()
-            for name in sorted(names):
-                stat = os.stat(os.path.join(folder, name))
-                digest.update(f"{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    if options.config_file().exists():
-        stat = options.config_file().stat()
-        digest.update(f"config\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()
-
-
 def build(options: Options, memory: Memory | None = None) -> Report:
     """Build the site into options.out; `memory` carries re-usable results between builds."""
     started = time.perf_counter()
@@ -399,15 +335,11 @@ def build(options: Options, memory: Memory | None = None) -> Report:
 
 def build_locked(options: Options, cache: Cache, memory: Memory | None, started: float) -> Report:
     """The build proper, while no other build writes the same output folder."""
-    inputs = input_fingerprint(options, cache.version)
     previous = memory.manifest if memory and memory.manifest is not None else cache.manifest(options.out)
-    existing = intact_files(options.out, previous.get("files", {}))
+    inputs, existing, unchanged = freshness(options, cache.version, previous, started)
     # The dev server's first build goes all the way, to fill its memory for the edits to come.
-    first_in_memory = memory is not None and memory.graph is None
-    if previous.get("inputs") == inputs and len(existing) == len(previous.get("files", {})) and not first_in_memory:
-        warnings = tuple(Problem(*p) for p in previous.get("warnings", []))
-        return Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
-                      time.perf_counter() - started, warnings, up_to_date=True)
+    if unchanged is not None and not (memory is not None and memory.graph is None):
+        return unchanged
     graph, warnings = make_graph(options, cache, memory)
     rendering = render_outputs(graph, options, reusable_keys(existing), memory)
     files = itertools.chain(rendering.files, static_outputs(options.static), extra_outputs(graph.config))
