@@ -46,6 +46,19 @@ class Card:
 
 
 @dataclass(frozen=True)
+class Meta:
+    """A brief's front matter without its body: what feeds and data exports show."""
+    slug: str
+    title: str
+    summary: str
+    date: PartialDate
+    updated: PartialDate | None
+    topics: tuple[str, ...]
+    entities: tuple[str, ...]
+    sources: tuple
+
+
+@dataclass(frozen=True)
 class SiteGraph:
     config: SiteConfig
     briefs: tuple[Brief, ...]                  # published, newest first
@@ -64,6 +77,7 @@ class SiteGraph:
     topic_index: Mapping[str, Group]           # slug -> topic
     entity_index: Mapping[str, Group]
     cards: Mapping[str, Card]
+    meta: Mapping[str, Meta]
     labels: Mapping[tuple[str, str], str]      # ("topic", slug) -> name as shown
 
     def group(self, kind: str, slug: str) -> Group:
@@ -118,6 +132,7 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         timeline=events, topic_index=MappingProxyType({g.slug: g for g in topics}),
         entity_index=MappingProxyType({g.slug: g for g in entities}),
         cards=reuse("cards", public, lambda: cards(public), same_card),
+        meta=reuse("meta", public, lambda: metadata(public), same_meta),
         labels=MappingProxyType({**{("topic", g.slug): g.name for g in topics},
                                  **{("entity", g.slug): g.name for g in entities}}))
     return graph, problems
@@ -140,6 +155,17 @@ def same_related(a: Brief, b: Brief) -> bool:
 
 def same_card(a: Brief, b: Brief) -> bool:
     return a is b or (a.slug == b.slug and a.title == b.title and a.summary == b.summary and a.date == b.date)
+
+
+def same_meta(a: Brief, b: Brief) -> bool:
+    return a is b or (a.slug == b.slug and a.title == b.title and a.summary == b.summary and a.date == b.date
+                      and a.updated == b.updated and a.topics == b.topics and a.entities == b.entities
+                      and a.sources == b.sources)
+
+
+def metadata(public: tuple[Brief, ...]) -> Mapping[str, Meta]:
+    return MappingProxyType({b.slug: Meta(b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
+                                          b.sources) for b in public})
 
 
 def cards(public: tuple[Brief, ...]) -> Mapping[str, Card]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from slugify import slugify
 
 from .dates import PartialDate, parse_full_date, parse_partial_date
+from .freshness import scan
 from .frontmatter import FrontMatterError, dotted, parse_yaml, split_front_matter
 from .models import Brief, Event, Figure, Problem, Source
 
@@ -33,11 +34,14 @@ class Loaded:
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def load_content(content_dir: Path, previous: dict | None = None) -> Loaded:
-    """Every brief under the folder; files unchanged since `previous` (a Loaded.memo) are not re-read."""
+def load_content(content_dir: Path, previous: dict | None = None, files: dict | None = None) -> Loaded:
+    """Every brief under the folder; files unchanged since `previous` (a Loaded.memo) are not re-read.
+    `files` is a scan of the folder already made (path -> identity)."""
     briefs, problems, memo = [], [], {}
-    for path in brief_files(content_dir):
-        identity = file_identity(path)
+    files = files if files is not None else scan(content_dir)
+    for path, identity in files.items():
+        if not path.endswith(".md"):
+            continue
         known = (previous or {}).get(path)
         if known is not None and known[0] == identity:
             brief, found = known[1], known[2]
@@ -48,23 +52,6 @@ def load_content(content_dir: Path, previous: dict | None = None) -> Loaded:
         if brief is not None:
             briefs.append(brief)
     return Loaded(tuple(briefs), tuple(problems), memo)
-
-
-def file_identity(path: str) -> tuple[int, ...]:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return ()
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-
-
-def brief_files(content_dir: Path) -> list[str]:
-    """Every .md file under the folder, in a sorted walk; hidden entries are skipped."""
-    found = []
-    for folder, dirs, files in os.walk(content_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".md") and not f.startswith("."))
-    return found
 
 
 def display_path(path: Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -22,6 +23,7 @@ from markupsafe import Markup
 from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
 from .markup import plain_text, sanitize
+from .memo import reuse
 from .models import Brief
 from .urls import absolute_url, output_path, relative_url, static_path
 
@@ -55,6 +57,12 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 def page_specs(graph: SiteGraph) -> list[PageSpec]:
     """Every page of the site, in a fixed order."""
+    inputs = (graph.slugs, tuple(g.slug for g in graph.topics), tuple(g.slug for g in graph.entities),
+              bool(graph.config.url))
+    return reuse("page specs", inputs, lambda: make_page_specs(graph))
+
+
+def make_page_specs(graph: SiteGraph) -> list[PageSpec]:
     specs = [PageSpec("index.html", output_path("index"), "index"),
              PageSpec("timeline.html", output_path("timeline"), "timeline"),
              PageSpec("groups.html", "topics.html", "topics"),
@@ -64,7 +72,7 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
              PageSpec("search-index.js", output_path("search-index"), "search-index")]
     specs += [PageSpec("search-chunk.js", search_chunk_path(bucket), "search-chunk", bucket)
               for bucket in search_buckets(graph.slugs)]
-    specs += [PageSpec("brief.html", output_path("brief", b.slug), "brief", b.slug) for b in graph.briefs]
+    specs += [PageSpec("brief.html", output_path("brief", slug), "brief", slug) for slug in graph.slugs]
     specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
     specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
     specs += [PageSpec("robots.txt", output_path("robots"), "robots"),
@@ -375,6 +383,7 @@ def search_view(graph: SiteGraph) -> dict:
             "timeline_href": relative_url(path, output_path("timeline"))}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def search_bucket(slug: str) -> str:
     """Briefs are spread over up to 16 index files by a hash of their slug, so an edit
     rewrites one small file and the set of files rarely changes."""
@@ -405,7 +414,7 @@ def feed_view(graph: SiteGraph) -> dict:
     url = graph.config.url
     entries = [{"title": b.title, "url": absolute_url(url, output_path("brief", b.slug)), "summary": b.summary,
                 "published": atom_time(b.date.iso()), "updated": atom_time((b.updated or b.date).iso()),
-                "topics": list(b.topics)} for b in graph.briefs]
+                "topics": list(b.topics)} for b in (graph.meta[slug] for slug in graph.slugs)]
     newest = max((e["updated"] for e in entries), default=atom_time("1970-01-01"))
     return {"site": {"title": graph.config.title, "description": graph.config.description,
                      "author": graph.config.author or graph.config.title},
@@ -480,13 +489,14 @@ def briefs_json_view(graph: SiteGraph) -> dict:
                         "summary": b.summary, "topics": list(b.topics), "entities": list(b.entities),
                         "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "url": s.url,
                                      "date": s.date.iso() if s.date else None} for s in b.sources]}
-                       for b in graph.briefs]}
+                       for b in (graph.meta[slug] for slug in graph.slugs)]}
 
 
 def sitemap_view(graph: SiteGraph) -> dict:
     url = graph.config.url
     pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", "")]
-    pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in graph.briefs]
+    pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in
+              (graph.meta[slug] for slug in graph.slugs)]
     pages += [(output_path("topic", g.slug), "") for g in graph.topics]
     pages += [(output_path("entity", g.slug), "") for g in graph.entities]
     return {"urls": [{"loc": absolute_url(url, p), "lastmod": lastmod} for p, lastmod in pages]}

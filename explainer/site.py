@@ -25,7 +25,7 @@ import jinja2.meta
 
 from .cache import Cache
 from .config import load_config
-from .freshness import freshness
+from .freshness import freshness, scan
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
 from .markup import Renderer
@@ -100,12 +100,13 @@ def render_chunk(briefs, index: LinkIndex, unsafe_html: bool = False) -> list[Bo
 
 # -- load and link ------------------------------------------------------------------
 
-def make_graph(options: Options, cache: Cache, memory: Memory | None = None) -> tuple[SiteGraph, list[Problem]]:
+def make_graph(options: Options, cache: Cache, memory: Memory | None = None,
+               content: dict | None = None) -> tuple[SiteGraph, list[Problem]]:
     """Load and link; raise ContentError listing every problem if there is one."""
     if not options.content.is_dir():
         raise UsageError(f"no content folder at {options.content}")
     config, problems = load_config(options.config_file(), options.site_url)
-    loaded = load_content(options.content, memory.loaded if memory else None)
+    loaded = load_content(options.content, memory.loaded if memory else None, content)
     if memory is not None:
         memory.loaded = loaded.memo
     problems += list(loaded.problems)
@@ -336,11 +337,12 @@ def build(options: Options, memory: Memory | None = None) -> Report:
 def build_locked(options: Options, cache: Cache, memory: Memory | None, started: float) -> Report:
     """The build proper, while no other build writes the same output folder."""
     previous = memory.manifest if memory and memory.manifest is not None else cache.manifest(options.out)
-    inputs, existing, unchanged = freshness(options, cache.version, previous, started)
+    content = scan(options.content) if options.content.is_dir() else {}
+    inputs, existing, unchanged = freshness(options, cache.version, previous, started, content)
     # The dev server's first build goes all the way, to fill its memory for the edits to come.
     if unchanged is not None and not (memory is not None and memory.graph is None):
         return unchanged
-    graph, warnings = make_graph(options, cache, memory)
+    graph, warnings = make_graph(options, cache, memory, content)
     rendering = render_outputs(graph, options, reusable_keys(existing), memory)
     files = itertools.chain(rendering.files, static_outputs(options.static), extra_outputs(graph.config))
     manifest, changed = write_files(files, options, existing, previous.get("files", {}), memory)

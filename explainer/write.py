@@ -76,11 +76,11 @@ class Existing:
 
 
 def intact_files(out: Path, manifest: dict) -> dict[str, Existing]:
-    found = {}
+    found, folder = {}, str(out)
     for path, entry in manifest.items():
         try:
             key, size, mtime, digest = entry
-            stat = os.stat(out / path)
+            stat = os.stat(os.path.join(folder, path))
         except (OSError, ValueError, TypeError):
             continue
         if stat.st_size == size and stat.st_mtime_ns == mtime:
