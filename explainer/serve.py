@@ -17,9 +17,11 @@ an overlay on every page until a save fixes them.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import errno
 import html
 import logging
+import os
 import threading
 import time
 import webbrowser
@@ -168,8 +170,33 @@ class SameOriginReloadHandler(LiveReloadHandler):
 
 
 class SiteFileHandler(StaticFileHandler):
-    """Static files with no caching, and the site's own 404.html for a missing page."""
+    """Static files with no caching, and the site's own 404.html for a missing page.
+
+    Tornado takes a file's size when it checks the path and reads the body later; a
+    rebuild can swap in a new version between the two, and the reader gets a cut-off
+    page. So the file is read whole, once, as soon as the path is known good.
+    """
     site_root: Path = Path(".")
+
+    def validate_absolute_path(self, root, absolute_path):
+        path = super().validate_absolute_path(root, absolute_path)
+        if path is not None:
+            with open(path, "rb") as handle:
+                self.snapshot = handle.read()
+                self.snapshot_time = os.fstat(handle.fileno()).st_mtime
+        return path
+
+    def get_content_size(self) -> int:
+        return len(self.snapshot)
+
+    def get_modified_time(self):
+        return datetime.datetime.fromtimestamp(int(self.snapshot_time), datetime.UTC)
+
+    def get_content(self, abspath, start=None, end=None):
+        return self.snapshot[start:end]
+
+    def compute_etag(self):
+        return None             # never cached (no-store), so no version hash to compute
 
     def set_extra_headers(self, path):
         self.set_header("Cache-Control", "no-store")

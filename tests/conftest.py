@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,11 +41,18 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
+def copy_project(root: Path) -> Path:
+    """A project folder with copies of our templates and static files, for a test to edit."""
+    shutil.copytree(PROJECT / "templates", root / "templates")
+    shutil.copytree(PROJECT / "static", root / "static")
+    return root
+
+
+def run_cli(*argv: str, project: Path = PROJECT) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main(list(argv), PROJECT)
+            code = main(list(argv), project)
         except SystemExit as exit_:
             code = exit_.code
     return code, out.getvalue(), err.getvalue()

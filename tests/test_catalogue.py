@@ -6,12 +6,11 @@ build normally."""
 from __future__ import annotations
 
 import os
-import shutil
 import time
 
 import pytest
 
-from conftest import PROJECT, brief
+from conftest import brief, copy_project, run_cli, write_files
 
 GOOD = brief(title="Good", body="Fine.")
 NESTED = "---\ntitle: T\ndate: 2024-01-01\nsummary: S\ntopics: " + "[" * 30 + "]" * 30 + "\n---\n"
@@ -102,22 +101,14 @@ def test_symlink_outside_the_content_folder_is_refused(make_site, tmp_path):
 
 
 def test_template_with_a_syntax_error_names_template_and_line(tmp_path):
-    project = tmp_path / "project"
-    shutil.copytree(PROJECT / "templates", project / "templates")
-    shutil.copytree(PROJECT / "static", project / "static")
+    project = copy_project(tmp_path / "project")
     (project / "templates" / "group.html").write_text("{% extends 'base.html' %}\n{% block content %}\n"
                                                        "{% for x in %}{% endblock %}\n")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "a.md").write_text(brief(topics="[t]"))
-    import contextlib
-    import io
-
-    from explainer.cli import main
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out")], project)
+    write_files(tmp_path / "content", {"a.md": brief(topics="[t]")})
+    code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out"),
+                           project=project)
     assert code == 1
-    assert "templates/group.html:3: template syntax error" in err.getvalue()
+    assert "templates/group.html:3: template syntax error" in err
 
 
 # -- odd but fine -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import brief
+from conftest import brief, copy_project, run_cli, write_files
 
 GOOD = brief(title="Good", body="Fine.")
 
@@ -128,23 +128,12 @@ def test_check_validates_and_writes_nothing(make_site, tmp_path):
     assert run.code == 1 and "b.md:7: link '[[zzz]]'" in run.err
 
 
-def test_template_error_names_the_template(make_site, tmp_path, monkeypatch):
-    import shutil
-
-    from conftest import PROJECT
-    project = tmp_path / "project"
-    shutil.copytree(PROJECT / "templates", project / "templates")
-    shutil.copytree(PROJECT / "static", project / "static")
+def test_template_error_names_the_template(tmp_path):
+    project = copy_project(tmp_path / "project")
     (project / "templates" / "timeline.html").write_text("{% extends 'base.html' %}{% block content %}"
                                                          "\n{{ no_such_name }}{% endblock %}")
-    (tmp_path / "content").mkdir()
-    (tmp_path / "content" / "a.md").write_text(GOOD)
-    import contextlib
-    import io
-
-    from explainer.cli import main
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err):
-        code = main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out")], project)
+    write_files(tmp_path / "content", {"a.md": GOOD})
+    code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "out"),
+                           project=project)
     assert code == 1
-    assert "templates/timeline.html:2: template error: 'no_such_name' is undefined" in err.getvalue()
+    assert "templates/timeline.html:2: template error: 'no_such_name' is undefined" in err

@@ -11,7 +11,7 @@ from explainer import site
 from explainer.cache import Cache
 from explainer.render import search_bucket, search_chunk_path
 
-from conftest import PROJECT, brief, write_files
+from conftest import brief, copy_project, write_files
 
 A = brief(title="Alpha", date="2024-01-01", topics="[trade]", body="## Start\n\nSee [[beta]].\n",
           events="[{date: 2023, title: First event}]")
@@ -22,9 +22,7 @@ C = brief(title="Gamma", date="2024-03-01", topics="[energy]", body="Gamma text.
 @pytest.fixture
 def project(tmp_path):
     """A copy of the project's templates and static files, so a test may edit them."""
-    root = tmp_path / "project"
-    shutil.copytree(PROJECT / "templates", root / "templates")
-    shutil.copytree(PROJECT / "static", root / "static")
+    root = copy_project(tmp_path / "project")
     write_files(root / "content", {"alpha.md": A, "beta.md": B, "gamma.md": C})
     return root
 
