@@ -49,10 +49,20 @@ class PageSpec:
     slug: str = ""
 
 
+class ViewEnvironment(jinja2.Environment):
+    """Views are plain dicts: `page.title` looks up the key first, instead of first trying
+    (and failing) an attribute, which is most of Jinja's own cost on our pages."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def make_environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                              keep_trailing_newline=True)
+    return ViewEnvironment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=True,
+                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                           keep_trailing_newline=True)
 
 
 def page_specs(graph: SiteGraph) -> list[PageSpec]:
