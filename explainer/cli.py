@@ -18,7 +18,6 @@ from .options import Options
 from .parallel import default_jobs
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "check", "new", "serve", "test")
 
 
 def parser(project: Path) -> argparse.ArgumentParser:

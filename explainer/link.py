@@ -80,11 +80,6 @@ class SiteGraph:
     meta: Mapping[str, Meta]
     labels: Mapping[tuple[str, str], str]      # ("topic", slug) -> name as shown
 
-    def group(self, kind: str, slug: str) -> Group:
-        """The topic or entity with this slug."""
-        return (self.topic_index if kind == "topic" else self.entity_index)[slug]
-
-
 def link_index(briefs: tuple[Brief, ...]) -> LinkIndex:
     return LinkIndex(titles={b.slug: b.title for b in briefs}, paths={b.rel_path: b.slug for b in briefs})
 
