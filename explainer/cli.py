@@ -66,6 +66,10 @@ def content_option(command: argparse.ArgumentParser, project: Path) -> None:
 
 
 def config_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--cache", type=Path, metavar="DIR",
+                         help="the build cache folder (default: .explainer-cache/ beside site.yml, or beside "
+                              "build.py); it holds the lock and the next version of the site, so it must be on "
+                              "the output folder's file system")
     command.add_argument("--config", type=Path, metavar="FILE",
                          help="site settings file (default: site.yml beside build.py, if present)")
     command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
@@ -78,7 +82,7 @@ def performance_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="N",
                          help=f"worker processes for Markdown and pages (default: all cores, here {default_jobs()})")
     command.add_argument("--no-cache", dest="use_cache", action="store_false",
-                         help="ignore and do not update the build cache in .explainer-cache/")
+                         help="build everything afresh: neither read nor update the build cache")
 
 
 def positive_int(text: str) -> int:
@@ -119,10 +123,8 @@ def run(args: argparse.Namespace, project: Path) -> int:
         print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
               + (f", {len(report.warnings)} warnings" if report.warnings else ""))
         return EXIT_CONTENT if args.strict and report.warnings else EXIT_OK
-    report = unchanged_site(options)
-    if report is None:
-        from . import site  # the engine, imported only when there is work for it
-        report = site.build(options)
+    from .freshness import build  # imports the engine only when there is work for it
+    report = build(options)
     print_problems(report.warnings)
     if report.up_to_date:
         print(f"{shown(options.out)} is up to date ({report.briefs} briefs; nothing changed since the last build)")
@@ -130,25 +132,6 @@ def run(args: argparse.Namespace, project: Path) -> int:
         print(f"Built {report.briefs} briefs into {shown(options.out)}: {report.pages} pages; "
               f"{report.written} files written, {report.reused} unchanged, in {report.seconds:.2f} s")
     return EXIT_OK
-
-
-def unchanged_site(options: Options):
-    """A report if the output already matches every input; None if a build is needed."""
-    import time
-
-    from .cache import Cache
-    from .freshness import freshness
-    from .write import output_lock, refuse_output
-    if not options.use_cache or not options.content.is_dir():
-        return None
-    started = time.perf_counter()
-    refuse_output(options.out, [options.project, options.content, options.templates, options.static])
-    cache = Cache(options.cache_file(), salt=options.cache_salt())
-    try:
-        with output_lock(options.out):
-            return freshness(options, cache.version, cache.manifest(options.out), started)[2]
-    finally:
-        cache.close()
 
 
 def make_options(args: argparse.Namespace, project: Path) -> Options:
@@ -163,7 +146,7 @@ def make_options(args: argparse.Namespace, project: Path) -> Options:
     return Options(project=project, content=args.content, out=getattr(args, "out", project / "site"),
                         config=args.config, site_url=site_url, drafts=args.drafts,
                         jobs=getattr(args, "jobs", default_jobs()), use_cache=getattr(args, "use_cache", True),
-                        unsafe_html=args.unsafe_html)
+                        unsafe_html=args.unsafe_html, cache=getattr(args, "cache", None))
 
 
 def print_problems(problems) -> None:

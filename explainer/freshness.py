@@ -1,56 +1,66 @@
 """Is the output already what a build would write? Answered without importing the
-engine's heavy dependencies, so an unchanged site costs little more than Python's start."""
+engine's heavy dependencies, so an unchanged site costs little more than reading
+its inputs once."""
 from __future__ import annotations
 
-import hashlib
-import os
 import time
-from pathlib import Path
 
+from .inputs import Snapshot, build_key, declared_inputs, take_snapshot
 from .models import Problem
 from .options import Options, Report
-from .write import Existing, intact_files
+from .state import ReuseState
+from .write import Existing, intact_files, output_lock, refuse_output, refuse_split_filesystems
 
 
-def scan(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file under `root` (hidden files and folders left out), in a sorted walk,
-    with what identifies its version: inode, size, modification time."""
-    found = {}
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(n for n in names if not n.startswith(".")):
-            path = os.path.join(folder, name)
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue        # vanished while we looked: the next build sees the folder as it is then
-            found[path] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    return found
+def open_state(options: Options) -> ReuseState:
+    """The reuse state for these options: backed by the cache folder's store unless --no-cache."""
+    return ReuseState.open(options.cache_dir() if options.use_cache else None,
+                           salt="unsafe-html" if options.unsafe_html else "")
 
 
-def input_fingerprint(options: Options, version: str, content: dict | None = None) -> str:
-    """Changes when any input file or option changes: names, sizes and modification times.
-    `content` is a scan of the content folder already made."""
-    digest = hashlib.sha256(repr((version, str(options.content.resolve()), options.site_url, options.drafts,
-                                  options.unsafe_html, str(options.config_file().resolve()))).encode())
-    for files in (content if content is not None else scan(options.content), scan(options.templates),
-                  scan(options.static)):
-        for path, (_, size, mtime) in files.items():
-            digest.update(f"{path}\0{size}\0{mtime}\n".encode())
-    if options.config_file().exists():
-        stat = options.config_file().stat()
-        digest.update(f"config\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()
+def protected_folders(options: Options) -> list:
+    return [options.project, options.content, options.templates, options.static, options.cache_dir()]
 
 
-def freshness(options: Options, version: str, previous: dict, started: float,
-              content: dict | None = None) -> tuple[str, dict[str, Existing], Report | None]:
-    """The inputs' fingerprint, the files of the last build still intact, and a report
-    if nothing changed since then (else None)."""
-    inputs = input_fingerprint(options, version, content)
+def build(options: Options, state: ReuseState | None = None, warm: bool = False) -> Report:
+    """Build the site into options.out; the entry point of `build` and of the dev server.
+
+    `state` carries re-usable results between builds (the dev server keeps one); without
+    it, the store in the cache folder is used. The engine proper is imported only when
+    the output is not already up to date. `warm` runs the whole pipeline even then, to
+    fill `state` for the edits to come.
+    """
+    started = time.perf_counter()
+    refuse_output(options.out, protected_folders(options))
+    own = state is None
+    state = state if state is not None else open_state(options)
+    try:
+        with output_lock(options.cache_dir(), options.out):
+            refuse_output(options.out, [])
+            refuse_split_filesystems(options.cache_dir(), options.out)
+            key, snapshot, existing, unchanged = up_to_date(options, state)
+            if unchanged is not None and not warm:
+                return unchanged
+            from .site import build_locked  # the engine, imported only when there is work for it
+            return build_locked(options, state, started, key, snapshot, existing, persist=own)
+    finally:
+        if own:
+            state.close()
+
+
+def up_to_date(options: Options, state: ReuseState) -> tuple[str, Snapshot, dict[str, Existing], Report | None]:
+    """The build key, the snapshot of the inputs, the output files still as the last build
+    wrote them, and a report if the output folder already holds exactly what this build
+    would write (else None)."""
+    started = time.perf_counter()
+    inputs = declared_inputs(options)
+    snapshot = take_snapshot(inputs)
+    key = build_key(inputs, snapshot, state.version)
+    state.load_output(str(options.out.resolve()))
+    previous = state.output if options.use_cache and state.output else {}
     existing = intact_files(options.out, previous.get("files", {}))
-    if previous.get("inputs") != inputs or len(existing) != len(previous.get("files", {})):
-        return inputs, existing, None
+    if not previous or previous.get("key") != key or len(existing) != len(previous.get("files", {})):
+        return key, snapshot, existing, None
     warnings = tuple(Problem(*p) for p in previous.get("warnings", []))
-    return inputs, existing, Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
-                                    time.perf_counter() - started, warnings, up_to_date=True)
+    return key, snapshot, existing, Report(previous.get("briefs", 0), previous.get("pages", 0), 0, len(existing),
+                                           time.perf_counter() - started, warnings, up_to_date=True)

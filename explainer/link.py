@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .dates import PartialDate
-from .memo import reuse
 from .models import Body, Brief, Event, LinkIndex, Problem, SiteConfig, suggest
 from .urls import name_slug
 
@@ -104,75 +103,81 @@ def published(briefs: tuple[Brief, ...], include_drafts: bool) -> tuple[Brief, .
     return tuple(sorted(chosen, key=lambda b: (b.date.first_day(), b.slug), reverse=True))
 
 
+def compute(_name, function, *arguments):
+    """How a part is made without a memo: call the function."""
+    return function(*arguments)
+
+
 def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: SiteConfig,
-                include_drafts: bool) -> tuple[SiteGraph, list[Problem]]:
+                include_drafts: bool, derive=compute) -> tuple[SiteGraph, list[Problem]]:
+    """The site graph. Each derived part is `derive(name, function, *arguments)`: the function
+    sees only its arguments, plain rows taken from the briefs, so a memo keyed by equal
+    arguments can never hand back a part made from inputs it did not compare."""
     public = published(briefs, include_drafts)
     by_slug = {b.slug: b for b in briefs}
     problems = link_problems(briefs, bodies, by_slug, include_drafts)
     problems += related_problems(briefs, by_slug, include_drafts)
-    events = reuse("timeline", public, lambda: timeline(public), same_events)
-    topics, topic_slugs, topic_problems = reuse("topics", public, lambda: group_names(public, events, "topic"),
-                                                same_names)
-    entities, entity_slugs, entity_problems = reuse("entities", public,
-                                                    lambda: group_names(public, events, "entity"), same_names)
+    in_file_order = sorted(public, key=lambda b: b.rel_path)
+    events = derive("timeline", timeline, tuple((b.slug, b.events) for b in in_file_order))
+    topics, topic_slugs, topic_problems = derive("topics", group_names, name_rows(in_file_order, "topics"),
+                                                 mention_rows(public, "topics"), events, "topic")
+    entities, entity_slugs, entity_problems = derive("entities", group_names, name_rows(in_file_order, "entities"),
+                                                     mention_rows(public, "entities"), events, "entity")
     problems += topic_problems + entity_problems
-    links = [(b.slug, bodies[b.slug].links) for b in public]
+    slugs = tuple(b.slug for b in public)
     graph = SiteGraph(
-        config=config, briefs=public, slugs=tuple(b.slug for b in public),
+        config=config, briefs=public, slugs=slugs,
         by_slug=MappingProxyType({b.slug: b for b in public}),
-        bodies=MappingProxyType(dict(bodies)), backlinks=reuse("backlinks", links, lambda: backlinks(public, bodies)),
-        related=reuse("related", public, lambda: related_briefs(public), same_related),
-        neighbours=neighbours(public),
+        bodies=MappingProxyType({b.slug: bodies[b.slug] for b in public}),
+        backlinks=derive("backlinks", backlinks, slugs, tuple(tuple(link.target for link in bodies[s].links)
+                                                              for s in slugs)),
+        related=derive("related", related_briefs, tuple((b.slug, b.related, b.topics + b.entities) for b in public)),
+        neighbours=derive("neighbours", neighbours, slugs),
         topics=topics, entities=entities, topic_slugs=topic_slugs, entity_slugs=entity_slugs,
-        timeline=events, topic_index=MappingProxyType({g.slug: g for g in topics}),
-        entity_index=MappingProxyType({g.slug: g for g in entities}),
-        cards=reuse("cards", public, lambda: cards(public), same_card),
-        meta=reuse("meta", public, lambda: metadata(public), same_meta),
-        labels=MappingProxyType({**{("topic", g.slug): g.name for g in topics},
-                                 **{("entity", g.slug): g.name for g in entities}}))
+        timeline=events, topic_index=derive("topic index", group_index, topics),
+        entity_index=derive("entity index", group_index, entities),
+        cards=derive("cards", cards, tuple((b.slug, b.title, b.summary, b.date) for b in public)),
+        meta=derive("meta", metadata, tuple((b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
+                                             b.sources) for b in public)),
+        labels=derive("labels", labels, topics, entities))
     return graph, problems
 
 
-# What each derived part depends on, for `reuse` to compare when a brief is a new object.
-def same_events(a: Brief, b: Brief) -> bool:
-    return a is b or (a.rel_path == b.rel_path and a.slug == b.slug and a.events == b.events)
+def name_rows(in_file_order: list[Brief], field: str) -> tuple:
+    """What naming a topic or entity reads of each brief: where, and which names on which lines."""
+    return tuple((b.path, tuple(names_in(b, field))) for b in in_file_order)
 
 
-def same_names(a: Brief, b: Brief) -> bool:
-    return a is b or (a.path == b.path and a.rel_path == b.rel_path and a.slug == b.slug and a.topics == b.topics
-                      and a.entities == b.entities and a.lines == b.lines and a.events == b.events)
+def mention_rows(public: tuple[Brief, ...], field: str) -> tuple:
+    return tuple((b.slug, getattr(b, field)) for b in public)
 
 
-def same_related(a: Brief, b: Brief) -> bool:
-    return a is b or (a.slug == b.slug and a.related == b.related and a.topics == b.topics
-                      and a.entities == b.entities)
+def group_index(groups: tuple[Group, ...]) -> Mapping[str, Group]:
+    return MappingProxyType({g.slug: g for g in groups})
 
 
-def same_card(a: Brief, b: Brief) -> bool:
-    return a is b or (a.slug == b.slug and a.title == b.title and a.summary == b.summary and a.date == b.date)
+def labels(topics: tuple[Group, ...], entities: tuple[Group, ...]) -> Mapping[tuple[str, str], str]:
+    return MappingProxyType({**{("topic", g.slug): g.name for g in topics},
+                             **{("entity", g.slug): g.name for g in entities}})
 
 
-def same_meta(a: Brief, b: Brief) -> bool:
-    return a is b or (a.slug == b.slug and a.title == b.title and a.summary == b.summary and a.date == b.date
-                      and a.updated == b.updated and a.topics == b.topics and a.entities == b.entities
-                      and a.sources == b.sources)
+def metadata(rows: tuple) -> Mapping[str, Meta]:
+    return MappingProxyType({row[0]: Meta(*row) for row in rows})
 
 
-def metadata(public: tuple[Brief, ...]) -> Mapping[str, Meta]:
-    return MappingProxyType({b.slug: Meta(b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
-                                          b.sources) for b in public})
-
-
-def cards(public: tuple[Brief, ...]) -> Mapping[str, Card]:
-    return MappingProxyType({b.slug: Card(b.slug, b.title, b.summary, b.date) for b in public})
+def cards(rows: tuple) -> Mapping[str, Card]:
+    return MappingProxyType({row[0]: Card(*row) for row in rows})
 
 
 def link_problems(briefs, bodies, by_slug, include_drafts) -> list[Problem]:
     problems = []
     for brief in briefs:
         for link in bodies[brief.slug].links:
-            target = by_slug[link.target]
-            if target.draft and not brief.draft and not include_drafts:
+            target = by_slug.get(link.target)
+            if target is None:      # the body's answers said it exists: never trust, check
+                problems.append(Problem(brief.path, link.line, f"link {link.raw!r}: no brief with slug "
+                                                               f"{link.target!r}{suggest(link.target, by_slug)}"))
+            elif target.draft and not brief.draft and not include_drafts:
                 problems.append(Problem(brief.path, link.line,
                                         f"link {link.raw!r} points at the draft {target.path}; publish it "
                                         "(draft: false), remove the link, or build with --drafts"))
@@ -197,23 +202,22 @@ def related_problems(briefs, by_slug, include_drafts) -> list[Problem]:
     return problems
 
 
-def backlinks(public: tuple[Brief, ...], bodies: Mapping[str, Body]) -> Mapping[str, tuple[str, ...]]:
+def backlinks(slugs: tuple[str, ...], targets: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[str, ...]]:
     """For each brief, the briefs that link to it by any link form, newest first."""
     found: dict[str, list[str]] = defaultdict(list)
-    for brief in public:
-        for target in dict.fromkeys(link.target for link in bodies[brief.slug].links):
-            if target != brief.slug:
-                found[target].append(brief.slug)
-    return MappingProxyType({b.slug: tuple(found.get(b.slug, ())) for b in public})
+    for slug, linked in zip(slugs, targets):
+        for target in dict.fromkeys(linked):
+            if target != slug:
+                found[target].append(slug)
+    return MappingProxyType({slug: tuple(found.get(slug, ())) for slug in slugs})
 
 
-def related_briefs(public: tuple[Brief, ...]) -> Mapping[str, tuple[str, ...]]:
+def related_briefs(briefs: tuple[tuple[str, tuple, tuple], ...]) -> Mapping[str, tuple[str, ...]]:
     """Declared `related` first, then briefs sharing the most topics and entities.
 
     Candidates for each name are the briefs nearest in date among those sharing it,
     so the cost stays linear in the number of briefs, however common a topic is.
     """
-    briefs = [(b.slug, b.related, b.topics + b.entities) for b in public]
     slugs = [slug for slug, _, _ in briefs]
     position = {slug: index for index, slug in enumerate(slugs)}
     sharing: dict[str, list[int]] = defaultdict(list)
@@ -242,40 +246,42 @@ def nearest(sorted_positions: list[int], index: int, count: int) -> list[int]:
     return sorted_positions[max(0, middle - count):middle + count + 1]
 
 
-def neighbours(public: tuple[Brief, ...]) -> Mapping[str, tuple[str | None, str | None]]:
-    oldest_first = public[::-1]
+def neighbours(slugs: tuple[str, ...]) -> Mapping[str, tuple[str | None, str | None]]:
+    oldest_first = slugs[::-1]
     result = {}
-    for position, brief in enumerate(oldest_first):
-        older = oldest_first[position - 1].slug if position > 0 else None
-        newer = oldest_first[position + 1].slug if position + 1 < len(oldest_first) else None
-        result[brief.slug] = (older, newer)
+    for position, slug in enumerate(oldest_first):
+        older = oldest_first[position - 1] if position > 0 else None
+        newer = oldest_first[position + 1] if position + 1 < len(oldest_first) else None
+        result[slug] = (older, newer)
     return MappingProxyType(result)
 
 
-def timeline(public: tuple[Brief, ...]) -> tuple[TimelineEntry, ...]:
-    """Every event, by the first day of its period; ties keep file order."""
-    entries = [TimelineEntry(event, brief.slug)
-               for brief in sorted(public, key=lambda b: b.rel_path) for event in brief.events]
+def timeline(rows: tuple[tuple[str, tuple[Event, ...]], ...]) -> tuple[TimelineEntry, ...]:
+    """Every event, by the first day of its period; ties keep file order (rows come in it)."""
+    entries = [TimelineEntry(event, slug) for slug, events in rows for event in events]
     return tuple(sorted(entries, key=lambda e: e.event.date.first_day()))
 
 
-def group_names(public: tuple[Brief, ...], events: tuple[TimelineEntry, ...], kind: str):
-    """Topics or entities, one per slug; a name spelt two ways is one group and a warning."""
+def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...], kind: str):
+    """Topics or entities, one per slug; a name spelt two ways is one group and a warning.
+    `names`: (path, ((name, line), ...)) per brief in file order; `mentioned`: (slug, names)
+    per brief, newest first."""
     field = "topics" if kind == "topic" else "entities"
     spellings: dict[str, Counter] = defaultdict(Counter)
     first_seen: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for brief in sorted(public, key=lambda b: b.rel_path):
-        for name, line in names_in(brief, field):
+    for path, found in names:
+        for name, line in found:
             slug = name_slug(name)
             spellings[slug][name] += 1
-            first_seen[slug].append((name, brief.path, line))
+            first_seen[slug].append((name, path, line))
     canonical = {slug: max(counts, key=lambda n: (counts[n], -first_index(first_seen[slug], n)))
                  for slug, counts in spellings.items()}
     problems = [Problem(path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
                                     "use one spelling everywhere", warning=True)
                 for slug, seen in first_seen.items() for name, path, line in seen if name != canonical[slug]]
     groups = tuple(sorted((Group(slug, canonical[slug], members, found) for slug, members, found
-                           in mentions(public, events, field, spellings)), key=lambda g: (g.name.casefold(), g.slug)))
+                           in mentions(mentioned, events, field, spellings)),
+                          key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
 
@@ -291,13 +297,13 @@ def first_index(seen: list, name: str) -> int:
     return next(i for i, (n, _, _) in enumerate(seen) if n == name)
 
 
-def mentions(public: tuple[Brief, ...], events: tuple[TimelineEntry, ...], field: str, slugs):
+def mentions(mentioned: tuple, events: tuple[TimelineEntry, ...], field: str, slugs):
     """For each name slug: the briefs (newest first) and events (in time order) that mention it."""
     briefs: dict[str, list[str]] = defaultdict(list)
     found: dict[str, list[TimelineEntry]] = defaultdict(list)
-    for brief in public:
-        for slug in dict.fromkeys(name_slug(n) for n in getattr(brief, field)):
-            briefs[slug].append(brief.slug)
+    for brief_slug, names in mentioned:
+        for slug in dict.fromkeys(name_slug(n) for n in names):
+            briefs[slug].append(brief_slug)
     for entry in events:
         for slug in dict.fromkeys(name_slug(n) for n in getattr(entry.event, field)):
             found[slug].append(entry)

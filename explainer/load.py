@@ -3,15 +3,15 @@ into frozen `Brief` records. Never raises for a content error: every problem
 is collected with its file and line and returned beside the briefs."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from slugify import slugify
 
 from .dates import PartialDate, parse_full_date, parse_partial_date
-from .freshness import scan
 from .frontmatter import FrontMatterError, dotted, parse_yaml, split_front_matter
 from .models import Brief, Event, Figure, Problem, Source
 
@@ -30,28 +30,34 @@ MAX_BRIEF_BYTES = 50 * 1024 * 1024
 class Loaded:
     briefs: tuple[Brief, ...]
     problems: tuple[Problem, ...]
-    # path -> (file identity, brief, problems): lets the next load skip unchanged files
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    fresh: dict = field(default_factory=dict, compare=False, repr=False)   # load key -> result, parsed now
+    keys: frozenset = frozenset()           # the load key of every file read
 
 
-def load_content(content_dir: Path, previous: dict | None = None, files: dict | None = None) -> Loaded:
-    """Every brief under the folder; files unchanged since `previous` (a Loaded.memo) are not re-read.
-    `files` is a scan of the folder already made (path -> identity)."""
-    briefs, problems, memo = [], [], {}
-    files = files if files is not None else scan(content_dir)
-    for path, identity in files.items():
-        if not path.endswith(".md"):
-            continue
-        known = (previous or {}).get(path)
-        if known is not None and known[0] == identity:
-            brief, found = known[1], known[2]
+def load_key(path: str, digest: str) -> str:
+    """A brief is a pure function of its bytes (and real path, in `digest`), its path in the
+    content folder and the path shown in messages."""
+    return hashlib.sha256(f"{digest}\0{path}\0{display_path(Path(path))}".encode()).hexdigest()
+
+
+def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded:
+    """Every brief of `files` (path -> digest of its bytes, from the build's snapshot).
+    `known(keys)` returns earlier results for some load keys; the rest are parsed."""
+    content_dir = Path(os.path.abspath(content_dir))        # the snapshot's paths are absolute
+    keys = {path: load_key(path, digest) for path, digest in files.items()}
+    earlier = known(list(keys.values())) if known is not None else {}
+    briefs, problems, fresh = [], [], {}
+    for path, key in keys.items():
+        if key in earlier:
+            brief, found = earlier[key]
         else:
             brief, found = load_brief(Path(path), content_dir)
-        memo[path] = (identity, brief, found)
+            brief = replace(brief, fingerprint=key) if brief is not None else None
+            fresh[key] = (brief, tuple(found))
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)
-    return Loaded(tuple(briefs), tuple(problems), memo)
+    return Loaded(tuple(briefs), tuple(problems), fresh, frozenset(keys.values()))
 
 
 def display_path(path: Path) -> str:

@@ -88,6 +88,7 @@ class Brief:
     body: str
     body_line: int       # file line of the body's first line
     lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
+    fingerprint: str = ""   # digest of the file's bytes and paths: the Brief is a pure function of it
 
     def line_of(self, field: str) -> int:
         for name, line in self.lines:
@@ -149,6 +150,7 @@ class Body:
     # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):
     # a cached body is valid as long as every answer is still the same.
     lookups: tuple[tuple[str, str, str | None], ...] = ()
+    fingerprint: str = ""   # digest of the brief it was made from and of `lookups`: all it depends on
 
     def still_valid(self, index: LinkIndex) -> bool:
         tables = {"title": index.titles, "path": index.paths}

@@ -2,7 +2,6 @@
 the command line reads them before it knows whether any real work is needed."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ class Options:
     jobs: int = field(default_factory=default_jobs)
     use_cache: bool = True
     unsafe_html: bool = False   # keep author HTML as written (trusted sites only)
+    cache: Path | None = None   # --cache DIR; default: .explainer-cache/ beside site.yml or build.py
 
     @property
     def templates(self) -> Path:
@@ -35,16 +35,13 @@ class Options:
     def config_file(self) -> Path:
         return self.config if self.config is not None else self.project / "site.yml"
 
-    def cache_salt(self) -> str:
-        """Options that change rendered bodies must not share cached ones."""
-        return "unsafe-html" if self.unsafe_html else ""
-
-    def cache_file(self) -> Path | None:
-        """Beside the output folder (site/ -> .explainer-cache/), one store per content folder."""
-        if not self.use_cache:
-            return None
-        name = hashlib.sha256(str(self.content.resolve()).encode()).hexdigest()[:16]
-        return self.out.resolve().parent / CACHE_FOLDER / f"{name}.sqlite"
+    def cache_dir(self) -> Path:
+        """On the source side, never beside the output: the project's own working folder.
+        With --config the project is where that file is; else where build.py is."""
+        if self.cache is not None:
+            return self.cache
+        home = self.config.resolve().parent if self.config is not None else self.project
+        return home / CACHE_FOLDER
 
 
 @dataclass(frozen=True)

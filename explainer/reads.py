@@ -1,21 +1,21 @@
-"""Re-use a page's view model for as long as the parts of the site graph it read are unchanged.
+"""What a page's view read of the site graph, so that the page is re-used only while
+every part it read has the same value.
 
-A view is a pure function of the graph, but each page reads only a small part
-of it: one brief's body, a few cards, some topic names. Building the view
-through a `RecordingGraph` notes which parts it read. After the next build,
-`graph_changes` compares the old and new graph once, field by field and key by
-key; a view is still good if none of the parts it read changed. This one rule
-covers every kind of page and edit without listing which edit touches which page.
+A view is a pure function of the graph, but each page reads only a small part of
+it: one brief's body, a few cards, some topic names. Building the view through a
+`RecordingGraph` notes each part read: `(field, key)` for one entry of a mapping,
+`(field, WHOLE)` for a plain field or for iterating a whole mapping. The page's key
+is then a digest of the digests of those parts' values (`reads_key`): the next build
+computes the same key from its own graph, and an equal key means an equal view. This
+one rule covers every kind of page and edit without listing which edit touches which page.
 """
 from __future__ import annotations
 
-import dataclasses
-from collections import defaultdict
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 WHOLE = "<whole>"        # a read of a whole field (or of every key of a mapping)
-EVERYTHING = None        # in a change set: the whole field changed
 
 
 class RecordingMapping(Mapping):
@@ -40,14 +40,15 @@ class RecordingMapping(Mapping):
 
 
 class RecordingGraph:
-    """Looks like the SiteGraph to the view functions and notes every part read."""
+    """Looks like the SiteGraph to the view functions and notes every part read.
+    `extras` are inputs the views may read beside the graph (the stylesheet)."""
 
-    def __init__(self, graph: Any):
-        self._graph = graph
+    def __init__(self, graph: Any, extras: Mapping[str, Any]):
+        self._graph, self._extras = graph, extras
         self.reads: set[tuple[str, Any]] = set()
 
     def __getattr__(self, name: str):
-        value = getattr(self._graph, name)
+        value = self._extras[name] if name in self._extras else getattr(self._graph, name)
         if callable(value):
             raise AttributeError(f"views may read the graph's data, not call {name}()")
         if isinstance(value, Mapping):
@@ -56,51 +57,21 @@ class RecordingGraph:
         return value
 
 
-def graph_changes(old: Any, new: Any) -> dict[str, set | None]:
-    """For each field of the graph: the keys whose values differ (EVERYTHING for a changed plain field)."""
-    changes: dict[str, set | None] = {}
-    for field in dataclasses.fields(new):
-        before, after = getattr(old, field.name), getattr(new, field.name)
-        if isinstance(after, Mapping) and isinstance(before, Mapping):
-            keys = {k for k in before.keys() | after.keys()
-                    if k not in before or k not in after or (before[k] is not after[k] and before[k] != after[k])}
-            if keys:
-                changes[field.name] = keys
-        elif before is not after and before != after:
-            changes[field.name] = EVERYTHING
-    return changes
+MISSING = object()
 
 
-class ReadIndex:
-    """Which page read which part of the graph, so that a change finds its pages
-    directly instead of every page checking every read."""
+def part_of(graph: Any, extras: Mapping[str, Any], read: tuple[str, Any]) -> Any:
+    """The value a read saw; a key that is not there reads as MISSING (a read of its absence)."""
+    name, key = read
+    value = extras[name] if name in extras else getattr(graph, name, MISSING)
+    if key == WHOLE or value is MISSING:
+        return value
+    return value.get(key, MISSING) if isinstance(value, Mapping) else MISSING
 
-    def __init__(self):
-        self.reads: dict[str, set] = {}
-        self.by_key: dict[tuple, set[str]] = defaultdict(set)       # (field, key) -> pages
-        self.by_field: dict[str, set[str]] = defaultdict(set)       # field -> pages reading any of it
-        self.whole: dict[str, set[str]] = defaultdict(set)          # field -> pages reading all of it
 
-    def record(self, page: str, reads: set) -> None:
-        self.forget(page)
-        self.reads[page] = reads
-        for name, key in reads:
-            self.by_field[name].add(page)
-            (self.whole[name] if key == WHOLE else self.by_key[(name, key)]).add(page)
-
-    def forget(self, page: str) -> None:
-        for name, key in self.reads.pop(page, ()):
-            self.by_field[name].discard(page)
-            (self.whole[name] if key == WHOLE else self.by_key[(name, key)]).discard(page)
-
-    def stale(self, changes: dict[str, set | None]) -> set[str]:
-        """The pages that read something in `changes`."""
-        pages: set[str] = set()
-        for name, changed in changes.items():
-            if changed is EVERYTHING:
-                pages |= self.by_field.get(name, set())
-                continue
-            pages |= self.whole.get(name, set())
-            for key in changed:
-                pages |= self.by_key.get((name, key), set())
-        return pages
+def reads_key(head: str, reads: tuple, value_of: Callable[[tuple], str]) -> str:
+    """A digest of `head` and of each read with the digest of the value it saw."""
+    digest = hashlib.sha256(head.encode())
+    for read in reads:
+        digest.update(f"\0{read!r}\0{value_of(read)}".encode())
+    return digest.hexdigest()

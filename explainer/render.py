@@ -23,7 +23,6 @@ from markupsafe import Markup
 from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
 from .markup import plain_text, sanitize
-from .memo import reuse
 from .models import Brief
 from .urls import absolute_url, output_path, relative_url, static_path
 
@@ -67,12 +66,6 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
 
 def page_specs(graph: SiteGraph) -> list[PageSpec]:
     """Every page of the site, in a fixed order."""
-    inputs = (graph.slugs, tuple(g.slug for g in graph.topics), tuple(g.slug for g in graph.entities),
-              bool(graph.config.url))
-    return reuse("page specs", inputs, lambda: make_page_specs(graph))
-
-
-def make_page_specs(graph: SiteGraph) -> list[PageSpec]:
     specs = [PageSpec("index.html", output_path("index"), "index"),
              PageSpec("timeline.html", output_path("timeline"), "timeline"),
              PageSpec("groups.html", "topics.html", "topics"),
@@ -95,8 +88,9 @@ def make_page_specs(graph: SiteGraph) -> list[PageSpec]:
     return specs
 
 
-def page_view(graph: SiteGraph, spec: PageSpec, css: str) -> dict:
-    """The ready-made data for one page's template."""
+def page_view(graph: SiteGraph, spec: PageSpec) -> dict:
+    """The ready-made data for one page's template. `graph` is the site graph as the
+    pipeline shows it (a recording view that also offers `stylesheet`, static/style.css)."""
     kind = spec.kind
     if kind == "brief":
         return brief_view(graph, graph.by_slug[spec.slug])
@@ -106,7 +100,7 @@ def page_view(graph: SiteGraph, spec: PageSpec, css: str) -> dict:
     if kind in ("topics", "entities"):
         return groups_view(graph, kind[:-1] if kind == "topics" else "entity")
     if kind == "404":
-        return not_found_view(graph, css)
+        return not_found_view(graph)
     if kind == "search":
         return search_view(graph)
     if kind == "search-index":
@@ -368,8 +362,9 @@ def timeline_view(graph: SiteGraph) -> dict:
     }
 
 
-def not_found_view(graph: SiteGraph, css: str) -> dict:
+def not_found_view(graph: SiteGraph) -> dict:
     path = output_path("404")
+    css = graph.stylesheet
     view = chrome(graph, path, "Page not found", "This page does not exist.")
     # The one inline thing in the site: 404.html's stylesheet, allowed by its hash.
     inline = css.replace("</", "<\\/")

@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import traceback
 import webbrowser
 from pathlib import Path
 
@@ -37,8 +38,9 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from . import site
-from .cache import Cache
-from .models import ContentError, UsageError
+from .freshness import build, open_state
+from .inputs import declared_inputs
+from .models import ContentError, Problem, UsageError
 
 DEBOUNCE_SECONDS = 0.01
 PORT_ATTEMPTS = 20
@@ -50,11 +52,18 @@ def say(message: str) -> None:
 
 
 class Rebuilder:
-    """Runs one build at a time on its own thread, after a burst of changes settles."""
+    """Runs one build at a time on its own thread, after a burst of changes settles.
+
+    No failure of a build ends the thread or the server: a content problem is shown
+    and the state keeps what it verified; any other failure (a usage problem, a file
+    system error, a bug in Explainer) is shown too, and the next build starts from a
+    clean state, so that the same fault cannot feed it.
+    """
 
     def __init__(self, options: site.Options, on_built):
         self.options = options
-        self.memory = site.Memory(Cache(options.cache_file(), salt=options.cache_salt()))
+        self.inputs = declared_inputs(options)
+        self.state = open_state(options)
         self.on_built = on_built            # called with (report or None, changed paths, had problems)
         self.problems: tuple = ()
         self._changed: set[str] = set()
@@ -62,22 +71,42 @@ class Rebuilder:
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="explainer-rebuild", daemon=True)
 
-    def build_now(self, reason: str) -> site.Report | None:
+    def build_now(self, reason: str, warm: bool = False) -> site.Report | None:
         started = time.perf_counter()
         try:
-            report = site.build(self.options, self.memory)
+            report = build(self.options, self.state, warm=warm)
         except ContentError as error:
-            self.problems = error.problems
-            say(f"{reason}: {len(error.problems)} problem(s); still serving the last good site")
-            for problem in error.problems:
-                print(f"  {problem}", flush=True)
-            return None
+            return self.failed(reason, error.problems)
+        except UsageError as error:
+            self.state.forget_all()
+            return self.failed(reason, (Problem("build.py", 0, str(error)),))
+        except OSError as error:
+            self.state.forget_all()
+            return self.failed(reason, (Problem(error.filename or "build", 0, f"{error.strerror or error}; "
+                                                "fix the file or folder named and save again"),))
+        except Exception as error:
+            self.state.forget_all()
+            say(f"{reason}: this is a bug in Explainer; please report it with the traceback below")
+            traceback.print_exc()
+            return self.failed(reason, (Problem("Explainer", 0, f"this is a bug in Explainer: "
+                                                f"{type(error).__name__}: {error}; the terminal shows the "
+                                                "traceback; the next save rebuilds from scratch"),), said=True)
+        fixed = bool(self.problems)
         self.problems = ()
         pages = [p for p in report.changed if p.endswith(".html")]
         shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
         say(f"{reason}: rebuilt in {1000 * (time.perf_counter() - started):.0f} ms, "
-            f"{len(pages)} page{'s' if len(pages) != 1 else ''} written" + (f" ({shown})" if pages else ""))
+            f"{len(pages)} page{'s' if len(pages) != 1 else ''} written" + (f" ({shown})" if pages else "")
+            + ("; fixed: the site is up to date again" if fixed else ""))
         return report
+
+    def failed(self, reason: str, problems: tuple, said: bool = False) -> None:
+        self.problems = tuple(problems)
+        if not said:
+            say(f"{reason}: {len(problems)} problem(s); still serving the last good site")
+        for problem in problems:
+            print(f"  {problem}", flush=True)
+        return None
 
     def start(self) -> None:
         # Later builds share the process with the server's threads: no forking.
@@ -99,9 +128,13 @@ class Rebuilder:
                     self._wake.wait(DEBOUNCE_SECONDS)
                 changed, self._changed = sorted(self._changed), set()
             had_problems = bool(self.problems)
-            report = self.build_now(describe(changed, self.options.project))
-            self.on_built(report, changed, had_problems)
-            self.memory.save()
+            try:
+                report = self.build_now(describe(changed, self.options.project))
+                self.on_built(report, changed, had_problems)
+                self.state.save()
+            except Exception:
+                traceback.print_exc()
+                self.state.forget_all()
 
 
 def describe(paths: list[str], project: Path) -> str:
@@ -115,24 +148,19 @@ def describe(paths: list[str], project: Path) -> str:
 
 
 class WatchdogWatcher(Watcher):
-    """livereload's Watcher interface, fed by watchdog's native file events instead of polling."""
+    """livereload's Watcher interface, fed by watchdog's native file events instead of polling.
+    What is watched, and which paths count, come from the build's declared inputs."""
 
     def __init__(self, rebuilder: Rebuilder):
         super().__init__()
         self.rebuilder = rebuilder
-        self.folders: list[str] = []
-        self.files: list[str] = []
         self.observer = Observer()
 
-    def watch(self, path, func=None, delay=None, ignore=None):
-        super().watch(path, func, delay, ignore)
-        target = Path(path).resolve()
-        if target.is_dir():
-            self.folders.append(str(target))
-            self.observer.schedule(ChangeHandler(self), str(target), recursive=True)
-        else:
-            self.files.append(str(target))
-            self.observer.schedule(ChangeHandler(self), str(target.parent), recursive=False)
+    def watch_inputs(self, inputs) -> None:
+        for input_set in inputs.sets:
+            folder = input_set.root.parent if input_set.single else input_set.root
+            if folder.is_dir():
+                self.observer.schedule(ChangeHandler(self), str(folder), recursive=not input_set.single)
 
     def start(self, callback) -> bool:
         if not self.observer.is_alive():
@@ -143,11 +171,8 @@ class WatchdogWatcher(Watcher):
         return None, None
 
     def relevant(self, path: str) -> bool:
-        """Inside a watched folder or a watched file; editors' temporary files are not."""
-        name = Path(path).name
-        if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")):
-            return False
-        return path in self.files or any(path.startswith(folder + "/") for folder in self.folders)
+        """An input of the build: editors' temporary files and everything else are not."""
+        return self.rebuilder.inputs.kind_of(path) is not None
 
 
 class ChangeHandler(FileSystemEventHandler):
@@ -305,21 +330,19 @@ def listen(app: web.Application, host: str, port: int) -> int:
 
 def serve(options: site.Options, host: str, port: int, open_browser: bool) -> int:
     rebuilder = Rebuilder(options, on_built=lambda *outcome: server.reload_browsers(*outcome))
-    report = rebuilder.build_now("Initial build")
+    report = rebuilder.build_now("Initial build", warm=True)
     if report is None and not (options.out / "index.html").exists():
         say("Nothing to serve yet: fix the problems above and save; the site appears when the build succeeds")
-    watched = [options.content, options.templates, options.static, options.config_file()]
     watcher = WatchdogWatcher(rebuilder)
+    watcher.watch_inputs(rebuilder.inputs)
     server = ExplainerServer(rebuilder, watcher)
     server.open_browser = open_browser
-    for path in watched:
-        if path.exists():
-            server.watch(str(path))
     options.out.mkdir(parents=True, exist_ok=True)
     rebuilder.start()
     try:
         server.serve(port=port, host=host, root=str(options.out), restart_delay=0)
     finally:
         watcher.observer.stop()
-        rebuilder.memory.close()
+        rebuilder.state.save()
+        rebuilder.state.close()
     return 0

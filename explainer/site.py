@@ -1,95 +1,71 @@
 """The one pipeline: load -> markup -> link -> render -> write, called in a fixed order.
 
-Every stage is a pure function of its inputs, so each result is re-used when
-its inputs are unchanged: a brief's Markdown by a hash of its text and the link
-answers it used, a page by a hash of its view model and the templates, and the
-whole build when no input file changed since the build that wrote the output.
+Every stage is a pure function of its inputs, and every result re-used from an
+earlier build is found under a digest of exactly those inputs, held in one
+`ReuseState` (see state.py for what it holds and what must always hold):
+
+- a brief, under the digest of its file (inputs.py declares which files a build reads);
+- its rendered Markdown, under the brief's digest, while every link-index answer it
+  recorded is unchanged;
+- each part of the site graph, while the plain rows it is computed from are equal;
+- a page, while the digest of its spec, its templates and every graph part its view
+  read is unchanged and the output folder still holds the file that build wrote;
+- the whole build, while the digest of every input and option is unchanged.
+
+A `build` in a new process reads the state from the store in the cache folder; the
+dev server keeps one state in memory across builds. Both run this same code.
 """
 from __future__ import annotations
 
-import functools
+import dataclasses
 import hashlib
-import io
 import itertools
-import os
-import pickle
-import shutil
 import time
 import traceback
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 import jinja2.meta
 
-from .cache import Cache
 from .config import load_config
-from .freshness import freshness, scan
+from .freshness import build, open_state  # noqa: F401 - build is the pipeline's entry point
+from .inputs import Snapshot, declared_inputs, take_snapshot
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index
 from .load import display_path, load_content
 from .markup import Renderer
 from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
-from .reads import ReadIndex, RecordingGraph, graph_changes
+from .reads import MISSING, RecordingGraph, part_of, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
+from .state import PageRecord, ReuseState
 from .write import (
     OutputFile,
-    Shadow,
-    make_shadow,
-    output_lock,
-    refuse_output,
-    reusable_keys,
+    staging_folder,
     write_site,
-    write_through_shadow,
 )
-
-
-@dataclass
-class Memory:
-    """What a long-running process (the dev server) keeps from one build to the next."""
-    cache: Cache
-    loaded: dict = field(default_factory=dict)
-    views: dict = field(default_factory=dict)
-    readers: ReadIndex = field(default_factory=ReadIndex)
-    graph: SiteGraph | None = None
-    environment: jinja2.Environment | None = None
-    manifest: dict | None = None       # of the output folder as this process last wrote it
-    shadow: Shadow | None = None
-    unsaved: bool = False              # manifest not yet in the cache (saved after the reload, off the clock)
-    out: Path = Path("site")
-
-    def save(self) -> None:
-        if self.unsaved and self.manifest is not None:
-            self.cache.store_manifest(self.out, self.manifest)
-            self.unsaved = False
-
-    def close(self) -> None:
-        self.save()
-        if self.shadow is not None:
-            shutil.rmtree(self.shadow.folder, ignore_errors=True)
-            self.shadow = None
-        self.cache.close()
-
 
 # -- markup, with re-use ----------------------------------------------------------
 
-def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, cache: Cache, jobs: int,
-                  prune: bool = True, unsafe_html: bool = False) -> dict[str, Body]:
-    """Every brief's rendered body: from the cache where its inputs are unchanged, else rendered."""
-    keys = {b.slug: cache.key_of(b) for b in briefs}
-    # Bodies used in the last build were valid for its link index; with the same index they still are.
-    checked = set(cache.memory) if index == cache.last_index else set()
-    known = cache.bodies(list(keys.values()))
-    bodies = {b.slug: known[key] for b in briefs
-              if (key := keys[b.slug]) in known and (key in checked or known[key].still_valid(index))}
-    cache.last_index = index
+def body_key(brief: Brief) -> str:
+    return hashlib.sha256(f"body\0{brief.fingerprint}".encode()).hexdigest()
+
+
+def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, state: ReuseState, jobs: int,
+                  unsafe_html: bool) -> dict[str, Body]:
+    """Every brief's rendered body: re-used where the brief is the same and every answer
+    the body got from the link index is still the same, else rendered."""
+    keys = {b.slug: body_key(b) for b in briefs}
+    known = state.known_bodies(list(keys.values()))
+    bodies = {slug: known[key] for slug, key in keys.items() if key in known and known[key].still_valid(index)}
     missing = [b for b in briefs if b.slug not in bodies]
-    fresh = dict(zip((b.slug for b in missing),
-                     map_in_chunks(lambda chunk: render_chunk(chunk, index, unsafe_html), missing, jobs)))
-    cache.store_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
-                       keep=set(keys.values()), prune=prune)
+    rendered = map_in_chunks(lambda chunk: render_chunk(chunk, index, unsafe_html), missing, jobs)
+    fresh = {b.slug: replace(body, fingerprint=hashlib.sha256(f"{keys[b.slug]}\0{body.lookups!r}".encode())
+                             .hexdigest()) for b, body in zip(missing, rendered)}
+    state.keep_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
+                      used=set(keys.values()))
     return {b.slug: bodies.get(b.slug) or fresh[b.slug] for b in briefs}
 
 
@@ -100,22 +76,19 @@ def render_chunk(briefs, index: LinkIndex, unsafe_html: bool = False) -> list[Bo
 
 # -- load and link ------------------------------------------------------------------
 
-def make_graph(options: Options, cache: Cache, memory: Memory | None = None,
-               content: dict | None = None) -> tuple[SiteGraph, list[Problem]]:
+def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple[SiteGraph, list[Problem]]:
     """Load and link; raise ContentError listing every problem if there is one."""
     if not options.content.is_dir():
         raise UsageError(f"no content folder at {options.content}")
     config, problems = load_config(options.config_file(), options.site_url)
-    loaded = load_content(options.content, memory.loaded if memory else None, content)
-    if memory is not None:
-        memory.loaded = loaded.memo
+    loaded = load_content(options.content, snapshot.of("content"), state.known_briefs)
+    state.keep_briefs(loaded.fresh, set(loaded.keys))
     problems += list(loaded.problems)
     problems += duplicate_slugs(loaded.briefs)
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs), cache, options.jobs, prune=memory is None,
-                           unsafe_html=options.unsafe_html)
+    bodies = render_bodies(briefs, link_index(briefs), state, options.jobs, options.unsafe_html)
     problems += [p for body in bodies.values() for p in body.problems]
-    graph, link_found = build_graph(briefs, bodies, config, options.drafts)
+    graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive)
     problems += link_found + start_here_problems(config, graph, options)
     if any(not p.warning for p in problems):
         raise ContentError(problems)
@@ -137,18 +110,26 @@ def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options) 
             for slug in config.start_here if slug not in graph.by_slug]
 
 
-# -- render, with re-use ------------------------------------------------------------
+# -- templates ------------------------------------------------------------------------
 
-def template_fingerprints(templates: Path) -> dict[str, str]:
+def template_sources(snapshot: Snapshot, templates: Path) -> dict[str, str]:
+    sources = {}
+    for path in snapshot.of("templates"):
+        name = Path(path).relative_to(templates.absolute()).as_posix()
+        try:
+            sources[name] = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            sources[name] = ""      # Jinja reports it, with the file, when a page uses it
+    return sources
+
+
+def template_fingerprints(sources: dict[str, str]) -> dict[str, str]:
     """For each template, a hash of its source and of every template it extends,
     includes or imports: editing one template changes the keys of its pages only."""
-    sources = {p.relative_to(templates).as_posix(): p.read_text(encoding="utf-8")
-               for p in sorted(templates.rglob("*")) if p.is_file()}
     fingerprints = {}
     for name in sources:
-        used = templates_used(name, sources)
         digest = hashlib.sha256()
-        for dependency in sorted(used):
+        for dependency in sorted(templates_used(name, sources)):
             digest.update(dependency.encode() + b"\0" + sources.get(dependency, "").encode() + b"\0")
         fingerprints[name] = digest.hexdigest()
     return fingerprints
@@ -169,7 +150,6 @@ def templates_used(name: str, sources: dict[str, str]) -> set[str]:
     return used
 
 
-@functools.lru_cache(maxsize=256)
 def referenced_templates(source: str) -> frozenset:
     try:
         return frozenset(jinja2.meta.find_referenced_templates(PARSER.parse(source)))
@@ -180,98 +160,78 @@ def referenced_templates(source: str) -> frozenset:
 PARSER = jinja2.Environment()
 
 
-def page_key(fingerprint: str, spec: PageSpec, view: dict) -> str:
-    """A hash of everything the page's bytes depend on. The view is pickled without the
-    memo ('fast' mode), so equal views give equal bytes whatever objects they share."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump((fingerprint, spec.template, view))
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+def environment(options: Options, state: ReuseState, snapshot: Snapshot) -> jinja2.Environment:
+    """One Jinja environment while the templates' bytes are the same; a new one when any changes."""
+    digest = hashlib.sha256(repr(sorted(snapshot.of("templates").items())).encode()).hexdigest()
+    if state.environment is None or state.environment[0] != digest:
+        state.environment = (digest, make_environment(options.templates))
+    return state.environment[1]
 
+
+# -- render, with re-use ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ViewMemo:
-    """A page's view model and its key under one set of templates."""
-    spec: PageSpec
-    css: str
-    view: dict
-    fingerprint: str | None     # None until the key is computed
-    key: str
+class Rendered:
+    file: OutputFile
+    record: PageRecord
 
 
 @dataclass(frozen=True)
 class Rendering:
     pages: int
     files: Iterator[OutputFile]     # rendered as they are consumed: the site is never all in memory
+    records: dict[str, PageRecord]  # filled in as `files` is consumed
 
 
-def render_outputs(graph: SiteGraph, options: Options, reusable: dict[str, str],
-                   memory: Memory | None = None) -> Rendering:
-    """Every page as an OutputFile; a page whose key matches the file on disk is not rendered again.
-
-    With a memo (the dev server keeps one), a page's view is not even rebuilt
-    while everything it read from the graph is unchanged.
-    """
-    fingerprints = template_fingerprints(options.templates)
+def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapshot: Snapshot,
+                   existing: dict) -> Rendering:
+    """Every page as an OutputFile. A page whose record's key still holds for this graph and
+    whose file the output folder still holds is neither built nor rendered again."""
+    fingerprints = template_fingerprints(template_sources(snapshot, options.templates))
     css_path = options.static / "style.css"
-    css = css_path.read_text(encoding="utf-8") if css_path.exists() else ""
-    env = environment(options, memory)
-    memo = memory.views if memory else None
-    stale = memory.readers.stale(graph_changes(memory.graph, graph)) if memory and memory.graph else None
+    extras = {"stylesheet": css_path.read_text(encoding="utf-8") if css_path.is_file() else ""}
+    env = environment(options, state, snapshot)
+    records = state.pages
 
-    def view_and_key(spec: PageSpec) -> tuple[dict, str]:
-        entry = memo.get(spec.path) if memo is not None else None
-        if entry is None or stale is None or spec.path in stale or entry.spec != spec or entry.css != css:
-            if memory is None:
-                view = page_view(graph, spec, css)
-            else:       # note what the view reads, to know when it must be built again
-                recorder = RecordingGraph(graph)
-                view = page_view(recorder, spec, css)
-                memory.readers.record(spec.path, recorder.reads)
-            entry = ViewMemo(spec, css, view, None, "")
-        fingerprint = fingerprints.get(spec.template, "")
-        if entry.fingerprint != fingerprint:
-            entry = replace(entry, fingerprint=fingerprint, key=page_key(fingerprint, spec, entry.view))
-        if memo is not None:
-            memo[spec.path] = entry
-        return entry.view, entry.key
+    def value_of(read: tuple) -> str:
+        value = part_of(graph, extras, read)
+        return "missing" if value is MISSING else state.part_digest(value)
 
-    def render_chunk_of_pages(specs: list[PageSpec]) -> list[OutputFile]:
-        files = []
+    def page(spec: PageSpec) -> Rendered:
+        fields = dataclasses.astuple(spec)
+        head = f"{fields!r}\0{fingerprints.get(spec.template, '')}"
+        record = records.get(spec.path)
+        old = existing.get(spec.path)
+        if (record is not None and record.spec == fields and old is not None and old.key == record.key
+                and reads_key(head, record.reads, value_of) == record.key):
+            return Rendered(OutputFile(spec.path, record.key), record)
+        recorder = RecordingGraph(graph, extras)
+        view = page_view(recorder, spec)
+        reads = tuple(sorted(recorder.reads, key=repr))
+        key = reads_key(head, reads, value_of)
+        content = None if old is not None and old.key == key else render_page(env, spec, view)
+        return Rendered(OutputFile(spec.path, key, content), PageRecord(fields, reads, key))
+
+    def render_chunk_of_pages(specs: list[PageSpec]) -> list[Rendered]:
         try:
-            for spec in specs:
-                view, key = view_and_key(spec)
-                content = None if reusable.get(spec.path) == key else render_page(env, spec, view)
-                files.append(OutputFile(spec.path, key, content))
+            return [page(spec) for spec in specs]
         except jinja2.TemplateError as error:
             raise template_error(error, options.templates) from error    # here, where the traceback is
-        return files
 
     specs = page_specs(graph)
-    if memory is not None:
-        for gone in memo.keys() - {spec.path for spec in specs}:
-            del memo[gone]
-            memory.readers.forget(gone)
     for name in sorted({spec.template for spec in specs if spec.template}):
         try:
             env.get_template(name)      # compiled once here, not once in every worker
         except jinja2.TemplateError as error:
             raise template_error(error, options.templates) from error
+    made: dict[str, PageRecord] = {}
 
     def files() -> Iterator[OutputFile]:
-        try:
-            # Each file names its path, so the order they come in does not matter.
-            yield from stream_in_chunks(render_chunk_of_pages, specs, options.jobs if memory is None else 1,
-                                        ordered=False)
-        except ContentError:
-            if memory is not None:
-                # Some views now match this graph and some the last: start the memo afresh.
-                memory.views, memory.readers, memory.graph = {}, ReadIndex(), None
-            raise
-        if memory is not None:
-            memory.graph = graph
-    return Rendering(len(specs), files())
+        # Each file names its path, so the order they come in does not matter.
+        for rendered in stream_in_chunks(render_chunk_of_pages, specs, options.jobs, ordered=False):
+            made[rendered.file.path] = rendered.record
+            yield rendered.file
+    return Rendering(len(specs), files(), made)
 
 
 def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError:
@@ -279,15 +239,6 @@ def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError
         name = display_path(Path(error.filename)) if error.filename else f"templates/{error.name}"
         return ContentError([Problem(name, error.lineno, f"template syntax error: {error.message}")])
     return ContentError([template_problem(error, templates)])
-
-
-def environment(options: Options, memory: Memory | None) -> jinja2.Environment:
-    """One Jinja environment per process: it recompiles a template only when its file changes."""
-    if memory is None:
-        return make_environment(options.templates)
-    if memory.environment is None:
-        memory.environment = make_environment(options.templates)
-    return memory.environment
 
 
 def template_problem(error: jinja2.TemplateError, templates: Path) -> Problem:
@@ -299,16 +250,10 @@ def template_problem(error: jinja2.TemplateError, templates: Path) -> Problem:
                                                         "uses must be in its view model (see explainer/render.py)")
 
 
-def static_outputs(static: Path) -> list[OutputFile]:
-    files = []
-    for folder, dirs, names in os.walk(static):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(n for n in names if not n.startswith(".")):
-            source = Path(folder, name)
-            stat = source.stat()
-            files.append(OutputFile(f"static/{source.relative_to(static).as_posix()}",
-                                    f"static:{stat.st_size}:{stat.st_mtime_ns}", source=source))
-    return files
+def static_outputs(snapshot: Snapshot, static: Path) -> list[OutputFile]:
+    root = static.absolute()
+    return [OutputFile(f"static/{Path(path).relative_to(root).as_posix()}", f"static:{digest}", source=Path(path))
+            for path, digest in snapshot.of("static").items()]
 
 
 def extra_outputs(config: SiteConfig) -> list[OutputFile]:
@@ -320,68 +265,33 @@ def extra_outputs(config: SiteConfig) -> list[OutputFile]:
 
 # -- the whole build ------------------------------------------------------------------
 
-def build(options: Options, memory: Memory | None = None) -> Report:
-    """Build the site into options.out; `memory` carries re-usable results between builds."""
-    started = time.perf_counter()
-    refuse_output(options.out, [options.project, options.content, options.templates, options.static])
-    cache = memory.cache if memory else Cache(options.cache_file(), salt=options.cache_salt())
-    try:
-        with output_lock(options.out):
-            refuse_output(options.out, [])
-            return build_locked(options, cache, memory, started)
-    finally:
-        if memory is None:
-            cache.close()
-
-
-def build_locked(options: Options, cache: Cache, memory: Memory | None, started: float) -> Report:
-    """The build proper, while no other build writes the same output folder."""
-    previous = memory.manifest if memory and memory.manifest is not None else cache.manifest(options.out)
-    content = scan(options.content) if options.content.is_dir() else {}
-    inputs, existing, unchanged = freshness(options, cache.version, previous, started, content)
-    # The dev server's first build goes all the way, to fill its memory for the edits to come.
-    if unchanged is not None and not (memory is not None and memory.graph is None):
-        return unchanged
-    graph, warnings = make_graph(options, cache, memory, content)
-    rendering = render_outputs(graph, options, reusable_keys(existing), memory)
-    files = itertools.chain(rendering.files, static_outputs(options.static), extra_outputs(graph.config))
-    manifest, changed = write_files(files, options, existing, previous.get("files", {}), memory)
-    record = {"inputs": inputs, "files": manifest, "briefs": len(graph.briefs), "pages": rendering.pages,
+def build_locked(options: Options, state: ReuseState, started: float, key: str, snapshot: Snapshot,
+                 existing: dict, persist: bool) -> Report:
+    """The build proper, while no other build writes the same output folder (freshness.build
+    holds the lock and has taken the snapshot of the inputs)."""
+    graph, warnings = make_graph(options, state, snapshot)
+    rendering = render_outputs(graph, options, state, snapshot, existing)
+    files = itertools.chain(rendering.files, static_outputs(snapshot, options.static), extra_outputs(graph.config))
+    manifest, changed = write_site(files, options.out, existing, staging_folder(options.cache_dir(), options.out))
+    output = {"key": key, "files": manifest, "briefs": len(graph.briefs), "pages": rendering.pages,
               "warnings": [list(vars(w).values()) for w in warnings]}
-    if memory is None:
-        cache.store_manifest(options.out, record)
-    else:
-        memory.manifest, memory.unsaved, memory.out = record, True, options.out
+    state.keep_output(str(options.out.resolve()), output, rendering.records)
+    if persist:
+        state.save()
     return Report(len(graph.briefs), rendering.pages, len(changed), len(manifest) - len(changed),
                   time.perf_counter() - started, tuple(warnings), changed=tuple(sorted(changed)))
-
-
-def write_files(files: Iterable[OutputFile], options: Options, existing: dict, live: dict,
-                memory: Memory | None) -> tuple[dict, list[str]]:
-    """Through the dev server's shadow folder when it has one, else through a fresh staging folder."""
-    if memory is not None and memory.shadow is not None:
-        files = list(files)     # kept, to write them the sure way if the shadow fails
-        try:
-            return write_through_shadow(files, options.out, existing, live, memory.shadow)
-        except OSError:
-            # Someone removed or changed the shadow: drop it and write the slow, sure way.
-            shutil.rmtree(memory.shadow.folder, ignore_errors=True)
-            memory.shadow = None
-    manifest, changed = write_site(files, options.out, existing)
-    if memory is not None:
-        memory.shadow = make_shadow(options.out, manifest)
-    return manifest, changed
 
 
 def check(options: Options) -> Report:
     """Everything build does but writing."""
     started = time.perf_counter()
-    cache = Cache(options.cache_file(), salt=options.cache_salt())
+    state = open_state(options)
     try:
-        graph, warnings = make_graph(options, cache)
-        rendering = render_outputs(graph, options, {})
+        snapshot = take_snapshot(declared_inputs(options))
+        graph, warnings = make_graph(options, state, snapshot)
+        rendering = render_outputs(graph, options, state, snapshot, {})
         for _ in rendering.files:       # render every page, to find template errors; keep none
             pass
     finally:
-        cache.close()
+        state.close()
     return Report(len(graph.briefs), rendering.pages, 0, 0, time.perf_counter() - started, tuple(warnings))

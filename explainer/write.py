@@ -1,7 +1,7 @@
-"""Stage 4, write: put the pages into a fresh temporary folder beside the output
-folder and swap it in only when everything was written. A failed or killed
-build leaves the previous site exactly as it was; the builder replaces only a
-folder that carries its own marker file."""
+"""Stage 4, write: put the pages together in a staging folder in the project's cache
+and swap it in only when everything was written. A failed or killed build leaves
+the previous site exactly as it was; the builder replaces only a folder that
+carries its own marker file, and writes nothing beside the output folder."""
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +12,6 @@ import functools
 import hashlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,17 +39,36 @@ def refuse_output(out: Path, protected: Iterable[Path]) -> None:
                          f"by Explainer (no {MARKER} file in it); choose an empty or new folder")
 
 
+def output_id(out: Path) -> str:
+    return hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+
+
+def staging_folder(cache_dir: Path, out: Path) -> Path:
+    """Where the next version of `out` is put together: in the project's cache, never beside `out`.
+    Between builds it holds the version before the current one, mostly as hard links."""
+    return cache_dir / f"{out.name}-{output_id(out)}.next"
+
+
 @contextlib.contextmanager
-def output_lock(out: Path):
+def output_lock(cache_dir: Path, out: Path):
     """A second build of the same output folder waits for the first to finish."""
-    folder = out.parent / ".explainer-cache"        # beside the output, with the build cache
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{out.name}.lock", "w") as handle:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / f"{out.name}-{output_id(out)}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refuse_split_filesystems(cache_dir: Path, out: Path) -> None:
+    """The swap renames a folder of the cache into the output's place: one file system only."""
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    if os.stat(cache_dir).st_dev != os.stat(parent).st_dev:
+        raise UsageError(f"the cache folder {cache_dir} and the output folder {out} are on different file "
+                         "systems, so the site cannot be swapped in atomically; choose a cache folder on the "
+                         f"output's file system with --cache DIR (e.g. --cache {parent / '.explainer-cache'})")
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,7 @@ class Existing:
     key: str
     digest: str
     entry: list
+    inode: int
 
 
 def intact_files(out: Path, manifest: dict) -> dict[str, Existing]:
@@ -84,7 +103,7 @@ def intact_files(out: Path, manifest: dict) -> dict[str, Existing]:
         except (OSError, ValueError, TypeError):
             continue
         if stat.st_size == size and stat.st_mtime_ns == mtime:
-            found[path] = Existing(key, digest, entry)
+            found[path] = Existing(key, digest, entry, stat.st_ino)
     return found
 
 
@@ -92,47 +111,85 @@ def reusable_keys(existing: dict[str, Existing]) -> dict[str, str]:
     return {path: old.key for path, old in existing.items()}
 
 
-def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing]) -> tuple[dict, list[str]]:
-    """Write the site into a staging folder and swap it in.
+def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing],
+               staging: Path) -> tuple[dict, list[str]]:
+    """Put the new site together in `staging` and swap it in; `staging` then holds the old one.
 
-    Returns the manifest of what is now there and the paths whose bytes are new;
-    every other file is a hard link to the identical file of the last build.
+    The staging folder is checked, never trusted: a file is kept there only if it is the
+    very file (same inode) of the live site that the new site re-uses; everything else is
+    written anew or removed. Returns the manifest of what is now live and the paths whose
+    bytes are new; every other file is a hard link to the identical file of the last build.
     """
-    remove_leftovers(out)
-    staging = tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)
-    try:
-        os.chmod(staging, 0o755)
-        folders, manifest, written = {staging}, {}, []
-        for file in files:
-            manifest[file.path] = place_file(file, staging, str(out), existing.get(file.path), folders)
-            if manifest[file.path] is not getattr(existing.get(file.path), "entry", None):
-                written.append(file.path)
-        Path(staging, MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        swap_in(Path(staging), out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    present = staged_files(staging)
+    manifest, written, folders = {}, [], set()
+    for file in files:
+        old = existing.get(file.path)
+        target = os.path.join(staging, file.path)
+        found = present.pop(file.path, None)
+        if old is not None and (old.key == file.key or (file.content is not None and old.digest == file.digest)):
+            if found is None or found.st_ino != old.inode:
+                make_folder(os.path.dirname(target), folders)
+                remove_file(Path(target))
+                os.link(os.path.join(out, file.path), target)
+            manifest[file.path] = old.entry if old.key == file.key else [file.key, *old.entry[1:]]
+            continue
+        if found is not None:
+            remove_file(Path(target))       # unlinked first: it may be a link to a live file
+        make_folder(os.path.dirname(target), folders)
+        manifest[file.path] = place_file(file, target)
+        written.append(file.path)
+    for path in present:
+        remove_file(staging / path)
+    remove_empty_folders(staging)
+    remove_file(staging / MARKER)
+    (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    swap_in(staging, out)
     return manifest, written
 
 
-def place_file(file: OutputFile, staging: str, out: str, old: Existing | None, folders: set[str]) -> list:
-    """Put one file into the staging folder; return its manifest entry [key, size, mtime, digest]."""
-    target = os.path.join(staging, file.path)
-    folder = os.path.dirname(target)
-    if folder not in folders:
+def staged_files(staging: Path) -> dict[str, os.stat_result]:
+    """Every file in the staging folder; a folder that is not plainly ours is emptied first."""
+    found: dict[str, os.stat_result] = {}
+    if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
+        remove_file(staging)
+    staging.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for folder, dirs, names in os.walk(staging):
+        for name in dirs + names:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):        # nothing we write is a link: someone else's, start over
+                shutil.rmtree(staging)
+                staging.mkdir(mode=0o755)
+                return {}
+        for name in names:
+            path = os.path.join(folder, name)
+            found[os.path.relpath(path, staging).replace(os.sep, "/")] = os.stat(path)
+    found.pop(MARKER, None)
+    return found
+
+
+def make_folder(folder: str, made: set[str]) -> None:
+    if folder not in made:
         os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
-    digest = file.digest
-    if old is not None and (old.key == file.key or (digest and old.digest == digest)):
-        # Same bytes as the last build: a hard link costs no copy and keeps size and
-        # time; the old folder is removed after the swap.
-        os.link(os.path.join(out, file.path), target)
-        return old.entry if old.key == file.key else [file.key, *old.entry[1:]]
+        made.add(folder)
+
+
+def remove_empty_folders(root: Path) -> None:
+    for folder, dirs, names in os.walk(root, topdown=False):
+        if folder != str(root) and not dirs and not names:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+def place_file(file: OutputFile, target: str) -> list:
+    """Write one new file; return its manifest entry [key, size, mtime, digest]."""
     if file.content is not None:
         with open(target, "wb") as handle:
             handle.write(file.content)
+        digest = file.digest
     else:
         shutil.copyfile(file.source, target)
+        with open(target, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
     stat = os.stat(target)
     return [file.key, stat.st_size, stat.st_mtime_ns, digest]
 
@@ -144,11 +201,11 @@ def swap_in(staging: Path, out: Path) -> None:
         os.rename(staging, out)
         return
     if not exchange(staging, out):
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        old = staging.with_name(staging.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
         os.rename(out, old)
         os.rename(staging, out)
-        staging = old
-    shutil.rmtree(staging)
+        os.rename(old, staging)
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -165,87 +222,6 @@ def renameat2():
     if not libc_name:
         return None
     return getattr(ctypes.CDLL(libc_name, use_errno=True), "renameat2", None)
-
-
-def remove_leftovers(out: Path) -> None:
-    """Staging folders of a build that was killed, and shadows of servers that are gone: ours by name."""
-    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*", f".{out.name}.shadow-*"):
-        for leftover in sorted(out.parent.glob(pattern)):
-            if leftover.is_dir() and not owner_alive(leftover):
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def owner_alive(folder: Path) -> bool:
-    """A shadow folder is named after the process that keeps it."""
-    if ".shadow-" not in folder.name:
-        return False
-    pid = folder.name.rsplit("-", 1)[-1]
-    if not pid.isdigit() or int(pid) == os.getpid():
-        return pid.isdigit()
-    try:
-        os.kill(int(pid), 0)
-    except OSError:
-        return False
-    return True
-
-
-# -- the dev server's double buffer ----------------------------------------------
-
-@dataclass
-class Shadow:
-    """A hidden copy of the output folder that the dev server keeps one build behind.
-
-    A rebuild brings it level with the live folder, writes only the changed files
-    into it and exchanges the two folders in one step: every rebuild is still an
-    atomic swap, but costs only what changed instead of a link per file.
-    """
-    folder: Path
-    manifest: dict[str, list]          # what the folder holds: path -> [key, size, mtime, digest]
-
-
-def make_shadow(out: Path, manifest: dict[str, list]) -> Shadow | None:
-    """Clone the live folder with hard links (once, at the server's first build)."""
-    if renameat2() is None:
-        return None
-    folder = out.with_name(f".{out.name}.shadow-{os.getpid()}")
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(out, folder, copy_function=os.link)
-    return Shadow(folder, dict(manifest))
-
-
-def write_through_shadow(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing],
-                         live: dict[str, list], shadow: Shadow) -> tuple[dict, list[str]]:
-    """Like write_site, through the shadow folder; `live` is the manifest of the live folder."""
-    level_with(shadow, out, live)
-    manifest, written, folders = {}, [], set()
-    for file in files:
-        old = existing.get(file.path)
-        if old is not None and (old.key == file.key or (file.content is not None and old.digest == file.digest)):
-            manifest[file.path] = old.entry if old.key == file.key else [file.key, *old.entry[1:]]
-            continue
-        target = shadow.folder / file.path
-        remove_file(target)
-        manifest[file.path] = place_file(file, str(shadow.folder), str(out), None, folders)
-        written.append(file.path)
-    for path in live.keys() - manifest.keys():
-        remove_file(shadow.folder / path)
-    if not exchange(shadow.folder, out):
-        raise OSError(f"could not exchange {shadow.folder} and {out}")
-    shadow.manifest = {path: old.entry for path, old in existing.items()}
-    return manifest, written
-
-
-def level_with(shadow: Shadow, out: Path, live: dict[str, list]) -> None:
-    """Make the shadow hold exactly what the live folder holds, touching only the differences."""
-    for path in shadow.manifest.keys() - live.keys():
-        remove_file(shadow.folder / path)
-    for path, entry in live.items():
-        if shadow.manifest.get(path) != entry:
-            target = shadow.folder / path
-            remove_file(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(out / path, target)
-    shadow.manifest = dict(live)
 
 
 def remove_file(path: Path) -> None:

@@ -6,7 +6,9 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
+from explainer.inputs import declared_inputs, take_snapshot
 from explainer.load import load_content
+from explainer.options import Options
 
 from conftest import PROJECT, run_cli
 from sitecheck import broken_links
@@ -24,7 +26,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def briefs():
-    loaded = load_content(CONTENT)
+    snapshot = take_snapshot(declared_inputs(Options(project=PROJECT, content=CONTENT, out=PROJECT / "site")))
+    loaded = load_content(CONTENT, snapshot.of("content"))
     assert loaded.problems == ()
     return loaded.briefs
 

@@ -167,23 +167,33 @@ def test_refuses_the_root_and_home_folders(make_site, where):
 GOOD_BRIEF = brief(title="Good")
 
 
-def test_no_file_outside_the_output_folder_is_written_or_removed(tmp_path):
-    content = tmp_path / "content"
+def test_no_file_outside_the_output_folder_and_the_cache_is_written_or_removed(tmp_path):
+    """The cache lives with the project (beside site.yml); beside the output folder nothing
+    is ever created or left, by a good, a failed or a refused build."""
+    project, www = tmp_path / "project", tmp_path / "www"
+    content, out = project / "content", www / "site"
     write_files(content, {"a.md": brief(body="v1")})
-    (tmp_path / "neighbour.txt").write_text("keep me")
-    (tmp_path / ".site.notours").mkdir()
-    (tmp_path / ".site.notours" / "x").write_text("mine")
-    (tmp_path / "site.yml").write_text("title: Test\n")
-    skip = ("site", ".explainer-cache")
-    before = snapshot(tmp_path, skip)
+    (project / "site.yml").write_text("title: Test\n")
+    (www / ".site.notours").mkdir(parents=True)
+    (www / ".site.notours" / "x").write_text("mine")
+    (www / "neighbour.txt").write_text("keep me")
+    (www / "taken").mkdir()
+    (www / "taken" / "index.html").write_text("someone else's site")
+    before_www, before_project = snapshot(www, ("site",)), snapshot(project, (".explainer-cache",))
     for body, expected in (("v2", 0), ("v3 [[missing]]", 1), ("v4", 0)):
         write_files(content, {"a.md": brief(body=body)})
-        before["content/a.md"] = snapshot(tmp_path, skip)["content/a.md"]
-        code, _, err = run_cli("build", "--content", str(content), "--out", str(tmp_path / "site"), "--config",
-                               str(tmp_path / "site.yml"))
+        before_project["content/a.md"] = snapshot(project, (".explainer-cache",))["content/a.md"]
+        code, _, err = run_cli("build", "--content", str(content), "--out", str(out), "--config",
+                               str(project / "site.yml"))
         assert code == expected, err
-        assert snapshot(tmp_path, skip) == before
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.tmp-")]
+        assert snapshot(www, ("site",)) == before_www
+        assert snapshot(project, (".explainer-cache",)) == before_project
+    code, _, err = run_cli("build", "--content", str(content), "--out", str(www / "taken"), "--config",
+                           str(project / "site.yml"))
+    assert code == 2 and "refusing" in err
+    assert snapshot(www, ("site",)) == before_www
+    assert sorted(p.name for p in www.iterdir()) == [".site.notours", "neighbour.txt", "site", "taken"]
+    assert (project / ".explainer-cache").is_dir()
 
 
 def corpus(folder: Path, version: int, n: int = 120) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from explainer import site
-from explainer.cache import Cache
 from explainer.render import search_bucket, search_chunk_path
+from explainer.state import STORE_NAME
 
 from conftest import brief, copy_project, write_files
 
@@ -75,7 +75,7 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_each_change_rewrites_only_what_it_touches(project, change):
-    memory = site.Memory(Cache(options(project).cache_file()))
+    memory = site.open_state(options(project))
     site.build(options(project), memory)
     apply, expected = CHANGES[change]
     apply(project)
@@ -85,7 +85,7 @@ def test_each_change_rewrites_only_what_it_touches(project, change):
 
 
 def test_new_renamed_and_deleted_briefs(project):
-    memory = site.Memory(Cache(options(project).cache_file()))
+    memory = site.open_state(options(project))
     site.build(options(project), memory)
     write_files(project / "content", {"delta.md": brief(title="Delta", date="2024-04-01", topics="[energy]")})
     report = site.build(options(project), memory)
@@ -107,7 +107,7 @@ def test_new_renamed_and_deleted_briefs(project):
 
 
 def test_a_sequence_of_edits_ends_equal_to_a_clean_build(project):
-    memory = site.Memory(Cache(options(project).cache_file()))
+    memory = site.open_state(options(project))
     site.build(options(project), memory)
     for apply, _ in CHANGES.values():
         apply(project)
@@ -128,7 +128,7 @@ def test_nothing_changed_is_up_to_date_and_writes_nothing(project):
 def test_a_corrupt_or_foreign_cache_is_ignored(project):
     opts = options(project)
     site.build(opts)
-    opts.cache_file().write_bytes(b"this is not a database" * 100)
+    (opts.cache_dir() / STORE_NAME).write_bytes(b"this is not a database" * 100)
     edit(project / "content/beta.md", "Beta text.", "Beta text again.")
     site.build(opts)
     assert_equals_clean_build(project)

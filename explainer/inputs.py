@@ -1,0 +1,135 @@
+"""The one declaration of what a build reads.
+
+`declared_inputs` names every file a build may read: the briefs, the templates,
+the static files and the site settings. Everything that must know when an input
+changed derives from it and from nothing else:
+
+- the up-to-date check compares `build_key` (a digest of every input's bytes and
+  of the options that shape the output) with the key of the last build;
+- the dev server's watcher watches `InputSet.root` of each set and asks
+  `BuildInputs.kind_of` whether a changed path is an input at all;
+- the load stage re-uses a parsed brief only under the digest of its bytes.
+
+A new kind of input (a data file, records, images) is one more `InputSet` here.
+Standard library only: the command line reads this before the engine's imports.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .options import Options
+
+IGNORED_PREFIXES = (".", "#")
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
+
+
+@dataclass(frozen=True)
+class InputSet:
+    """Files of one kind: every file under a folder (or one file) whose name ends in a suffix."""
+    kind: str                       # "content", "templates", "static", "config"
+    root: Path                      # a folder, or the one file of a single-file set
+    suffixes: tuple[str, ...] = ()  # empty: any file
+    single: bool = False            # root is a file (which may not exist yet)
+
+    def wants(self, path: str) -> bool:
+        """Is `path` (absolute) a member of this set, by name alone?"""
+        root = str(self.root)
+        if self.single:
+            return path == root
+        if not path.startswith(root + os.sep):
+            return False
+        parts = path[len(root) + 1:].split(os.sep)
+        if any(part.startswith(IGNORED_PREFIXES) or part.endswith(IGNORED_SUFFIXES) for part in parts):
+            return False
+        return not self.suffixes or path.endswith(self.suffixes)
+
+    def files(self) -> list[str]:
+        """The members that exist now, in a sorted walk (hidden files and folders left out)."""
+        if self.single:
+            return [str(self.root)] if self.root.is_file() else []
+        found = []
+        for folder, dirs, names in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(IGNORED_PREFIXES))
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                if self.wants(path):
+                    found.append(path)
+        return found
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    sets: tuple[InputSet, ...]
+    settings: tuple[tuple[str, str], ...]      # the options that shape the output, as text
+
+    def kind_of(self, path: str) -> str | None:
+        """The kind of input `path` is, or None: the watcher rebuilds only for inputs."""
+        absolute = os.path.abspath(path)
+        return next((s.kind for s in self.sets if s.wants(absolute)), None)
+
+    def of_kind(self, kind: str) -> InputSet:
+        return next(s for s in self.sets if s.kind == kind)
+
+
+def declared_inputs(options: Options) -> BuildInputs:
+    """Everything a build with these options reads. The only place that says so."""
+    root = lambda path: Path(os.path.abspath(path))
+    return BuildInputs(
+        sets=(InputSet("content", root(options.content), (".md",)),
+              InputSet("templates", root(options.templates)),
+              InputSet("static", root(options.static)),
+              InputSet("config", root(options.config_file()), single=True)),
+        settings=(("site_url", options.site_url or ""), ("drafts", str(options.drafts)),
+                  ("unsafe_html", str(options.unsafe_html)), ("content", os.path.abspath(options.content)),
+                  ("cwd", os.getcwd())))     # messages name files relative to where the build runs
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every input file as it was when the build started: path -> digest of its bytes, by kind.
+
+    A file that changes while the build runs may be read in its newer version,
+    but the snapshot keeps the older digest; the next build then sees a change
+    and builds again. The error is always towards building too often, never too little.
+    """
+    files: dict[str, dict[str, str]]
+
+    def of(self, kind: str) -> dict[str, str]:
+        return self.files.get(kind, {})
+
+
+def file_digest(path: str) -> str | None:
+    """sha256 of the file's bytes and of where it really is (a symlink may change target)."""
+    try:
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+    except OSError:
+        return None         # vanished or unreadable: the loader reports it if it matters
+    digest.update(b"\0" + os.path.realpath(path).encode())
+    return digest.hexdigest()
+
+
+def take_snapshot(inputs: BuildInputs) -> Snapshot:
+    files: dict[str, dict[str, str]] = {}
+    for input_set in inputs.sets:
+        found = files.setdefault(input_set.kind, {})
+        for path in input_set.files():
+            digest = file_digest(path)
+            if digest is not None:
+                found[path] = digest
+    return Snapshot(files)
+
+
+def build_key(inputs: BuildInputs, snapshot: Snapshot, version: str) -> str:
+    """Equal keys mean an equal site: a digest of the engine, the options and every input's bytes."""
+    digest = hashlib.sha256(version.encode())
+    for name, value in inputs.settings:
+        digest.update(f"\0{name}={value}".encode())
+    for input_set in inputs.sets:
+        digest.update(f"\0[{input_set.kind}:{input_set.root}]".encode())
+        for path, file in snapshot.of(input_set.kind).items():
+            digest.update(f"\0{path}\0{file}".encode())
+    return digest.hexdigest()

@@ -1,0 +1,334 @@
+"""Everything one build may re-use from earlier builds, in one object: `ReuseState`.
+
+What it holds (each entry keyed by a digest of exactly what it was made from):
+
+- `briefs`: a brief and its problems, under the digest of its file's bytes, real path
+  and the path shown in messages;
+- `bodies`: a rendered body, under its brief's digest; used only while every answer
+  it recorded from the link index is still the same;
+- `derived`: each graph part, with the exact arguments it was computed from; used
+  only for equal arguments;
+- `pages`: per output path, what the page's view read of the graph and the digest
+  of its spec, templates and those values;
+- `output`: the manifest of the output folder as the last build left it, and that
+  build's key;
+- `parts`: digests of immutable graph values by id() (the value is kept alive, so the
+  id cannot be re-used), so an unchanged part is not hashed again;
+- `environment`: the Jinja environment, for one digest of all the templates.
+
+Who may change it: only `site.build`, through the methods here, and only after the
+stage that produced a value has succeeded. A build that fails with a content error
+keeps the entries it verified (they are keyed by digest, so they stay true); a build
+that fails in any other way must be followed by `ReuseState.forget_all()`, which the
+dev server does, so a bug cannot feed the next build.
+
+What must always hold:
+- nothing is re-used because of a flag: every use re-derives the key from the
+  current inputs and compares it;
+- values are immutable (frozen dataclasses, tuples, strings), so a digest stays true
+  while its object lives;
+- the store on disk holds the same kinds of entry under the same keys, in JSON
+  (never pickle: a cache file must not be able to run code), and is dropped whole
+  when the engine's version differs. `build` reads it; `serve` keeps it in memory
+  and writes it through.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+import sqlite3
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .dates import PartialDate
+from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Source
+
+SCHEMA = 4
+OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
+                  "icalendar")
+STORE_NAME = "store.sqlite"
+
+
+def engine_version(salt: str = "") -> str:
+    """Changes whenever our code, Python or a dependency that shapes output changes.
+    Versions come from package metadata: importing the packages here would cost more
+    than the whole check for an unchanged site."""
+    versions = []
+    for name in OUTPUT_SHAPERS:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=?")
+    digest = hashlib.sha256(f"{SCHEMA} {sys.version} {' '.join(versions)} {salt}".encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+# -- a JSON codec for our own frozen records, and nothing else ------------------------------
+
+RECORDS = {cls.__name__: cls for cls in (Brief, Event, Figure, Source, PartialDate, Problem, Body, Heading, Link)}
+
+
+def encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {"@": type(value).__name__, **{f.name: encode(getattr(value, f.name))
+                                              for f in dataclasses.fields(value)}}
+    if isinstance(value, (tuple, list)):
+        return [encode(v) for v in value]
+    if isinstance(value, frozenset):
+        return {"@set": sorted(value)}
+    return value
+
+
+def decode(value: Any) -> Any:
+    """The inverse of encode; only the record types listed above can come out."""
+    if isinstance(value, list):
+        return tuple(decode(v) for v in value)
+    if isinstance(value, dict):
+        if "@set" in value:
+            return frozenset(value["@set"])
+        record = RECORDS[value["@"]]
+        return record(**{k: decode(v) for k, v in value.items() if k != "@"})
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    return decode(json.loads(text))
+
+
+# -- digests of graph parts ------------------------------------------------------------------
+
+class _DigestPickler(pickle.Pickler):
+    """Pickles a value for hashing: a Brief or Body stands for itself by its own digest
+    (each is a pure function of what that digest covers), sets are sorted, and the memo
+    is off so that shared objects never change the bytes."""
+
+    def reducer_override(self, obj):
+        if type(obj) in (Brief, Body) and obj.fingerprint:
+            return str, (type(obj).__name__ + ":" + obj.fingerprint,)
+        if type(obj) in (set, frozenset):
+            return tuple, (tuple(sorted(obj, key=repr)),)
+        if type(obj).__name__ == "mappingproxy":
+            return tuple, (tuple(obj.items()),)
+        return NotImplemented
+
+
+def value_digest(value: Any) -> str:
+    buffer = _Buffer()
+    pickler = _DigestPickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return buffer.digest.hexdigest()
+
+
+class _Buffer:
+    def __init__(self):
+        self.digest = hashlib.sha256()
+
+    def write(self, data) -> None:
+        self.digest.update(data)
+
+
+# -- the store on disk ------------------------------------------------------------------------
+
+class Store:
+    """SQLite in the cache folder: briefs, bodies, page records and manifests, as JSON.
+    Any damage or foreign version means starting empty; the store only saves time."""
+
+    def __init__(self, path: Path | None, version: str):
+        self.path, self.version = path, version
+        self.connection = self._open() if path is not None else None
+
+    def _open(self) -> sqlite3.Connection | None:
+        for attempt in range(2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                connection.executescript(
+                    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);"
+                    "CREATE TABLE IF NOT EXISTS entries (part TEXT, key TEXT, value TEXT, PRIMARY KEY (part, key));")
+                row = connection.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+                if row is None or row[0] != self.version:
+                    with connection:
+                        connection.execute("DELETE FROM entries")
+                        connection.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
+                return connection
+            except sqlite3.DatabaseError:
+                if attempt == 0:
+                    self.path.unlink(missing_ok=True)      # not a database of ours: start again
+            except OSError:
+                return None
+        return None
+
+    def get(self, part: str, keys: list[str]) -> dict[str, str]:
+        if self.connection is None or not keys:
+            return {}
+        found = {}
+        try:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                rows = self.connection.execute(
+                    f"SELECT key, value FROM entries WHERE part = ? AND key IN ({','.join('?' * len(chunk))})",
+                    [part, *chunk])
+                found.update(rows)
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, part: str, items: dict[str, str], keep: set[str] | None = None) -> None:
+        """Store items; with `keep`, also drop every other entry of that part."""
+        if self.connection is None:
+            return
+        try:
+            with self.connection:
+                self.connection.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                                            ((part, k, v) for k, v in items.items()))
+                if keep is not None:
+                    existing = [k for (k,) in self.connection.execute("SELECT key FROM entries WHERE part = ?",
+                                                                      (part,))]
+                    self.connection.executemany("DELETE FROM entries WHERE part = ? AND key = ?",
+                                                ((part, k) for k in existing if k not in keep))
+        except sqlite3.Error:
+            pass        # the build has succeeded without it
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+# -- the one object ---------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class PageRecord:
+    """What one page of the last build read, and what came of it."""
+    spec: tuple                     # the PageSpec's fields
+    reads: tuple                    # sorted ((field, key), ...) of the graph parts the view read
+    key: str                        # digest of the spec, the templates it uses and the values of `reads`
+
+
+@dataclasses.dataclass
+class ReuseState:
+    """See the module's docstring: what this holds, who changes it, what always holds."""
+    version: str
+    store: Store
+    briefs: dict[str, tuple[Brief | None, tuple[Problem, ...]]] = dataclasses.field(default_factory=dict)
+    bodies: dict[str, Body] = dataclasses.field(default_factory=dict)
+    derived: dict[str, tuple[tuple, Any]] = dataclasses.field(default_factory=dict)
+    pages: dict[str, PageRecord] = dataclasses.field(default_factory=dict)
+    output: dict | None = None      # {"key": build key, "files": manifest, "briefs", "pages", "warnings"}
+    parts: dict[int, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    environment: tuple[str, Any] | None = None      # (digest of all templates, Jinja environment)
+    out: str = ""                   # the output folder `pages` and `output` describe
+    unsaved: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)   # part -> new entries
+    used: dict[str, set[str]] = dataclasses.field(default_factory=dict)            # part -> keys the last build used
+
+    @classmethod
+    def open(cls, cache_dir: Path | None, salt: str = "") -> ReuseState:
+        version = engine_version(salt)
+        return cls(version, Store(cache_dir / STORE_NAME if cache_dir is not None else None, version))
+
+    def forget_all(self) -> None:
+        """Start from nothing but the store's verified entries (after a build failed unexpectedly)."""
+        self.briefs, self.bodies, self.derived, self.pages = {}, {}, {}, {}
+        self.output, self.parts, self.environment, self.out = None, {}, None, ""
+        self.unsaved, self.used = {}, {}
+
+    # briefs ---------------------------------------------------------------------------------
+    def known_briefs(self, keys: list[str]) -> dict[str, tuple[Brief | None, tuple[Problem, ...]]]:
+        found = {k: self.briefs[k] for k in keys if k in self.briefs}
+        for key, text in self.store.get("brief", [k for k in keys if k not in found]).items():
+            try:
+                found[key] = self.briefs[key] = loads(text)
+            except (ValueError, KeyError, TypeError):
+                continue        # damaged: parse the file again
+        return found
+
+    def keep_briefs(self, fresh: dict, used: set[str]) -> None:
+        self.briefs = {k: v for k, v in {**self.briefs, **fresh}.items() if k in used}
+        self._remember("brief", fresh, used)
+
+    def _remember(self, part: str, fresh: dict, used: set[str]) -> None:
+        self.unsaved[part] = {k: v for k, v in {**self.unsaved.get(part, {}), **fresh}.items() if k in used}
+        self.used[part] = used
+
+    # bodies ---------------------------------------------------------------------------------
+    def known_bodies(self, keys: list[str]) -> dict[str, Body]:
+        found = {k: self.bodies[k] for k in keys if k in self.bodies}
+        for key, text in self.store.get("body", [k for k in keys if k not in found]).items():
+            try:
+                found[key] = self.bodies[key] = loads(text)
+            except (ValueError, KeyError, TypeError):
+                continue
+        return found
+
+    def keep_bodies(self, fresh: dict[str, Body], used: set[str]) -> None:
+        self.bodies = {k: v for k, v in {**self.bodies, **fresh}.items() if k in used}
+        self._remember("body", fresh, used)
+
+    # derived graph parts ------------------------------------------------------------------
+    def derive(self, name: str, compute, *arguments):
+        """compute(*arguments), or the last result under `name` if the arguments are equal."""
+        last = self.derived.get(name)
+        if last is not None and last[0] == arguments:
+            return last[1]
+        result = compute(*arguments)
+        self.derived[name] = (arguments, result)
+        return result
+
+    def part_digest(self, value: Any) -> str:
+        known = self.parts.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        digest = value_digest(value)
+        self.parts[id(value)] = (value, digest)
+        return digest
+
+    # pages and the output folder ----------------------------------------------------------
+    def load_output(self, out: str) -> None:
+        """The page records and manifest of `out`, from the store if this process has none."""
+        if self.out == out and self.output is not None:
+            return
+        self.out, self.pages, self.output = out, {}, None
+        stored = self.store.get("output", [out]).get(out)
+        if stored is None:
+            return
+        try:
+            data = json.loads(stored)
+            self.output = data["output"] if isinstance(data.get("output"), dict) else None
+            self.pages = {path: PageRecord(tuple(spec), tuple((f, k if not isinstance(k, list) else tuple(k))
+                                                              for f, k in reads), key)
+                          for path, (spec, reads, key) in data["pages"].items()}
+        except (ValueError, KeyError, TypeError):
+            self.pages, self.output = {}, None
+
+    def keep_output(self, out: str, output: dict, pages: dict[str, PageRecord]) -> None:
+        """After a build that succeeded: what is now in the output folder, and how each page was made."""
+        self.out, self.output, self.pages = out, output, pages
+        self.unsaved["output"] = {"": True}
+        if len(self.parts) > 4 * max(len(pages), 1000):
+            self.parts = {}         # bounded: a long session must not keep every old value alive
+
+    def save(self) -> None:
+        """Write what is new to the store (the dev server does it after the reload, off the clock)."""
+        unsaved, self.unsaved = self.unsaved, {}
+        for part in ("brief", "body"):
+            if part in unsaved:
+                self.store.put(part, {k: dumps(v) for k, v in unsaved[part].items()}, keep=self.used.get(part))
+        if "output" not in unsaved or self.output is None:
+            return
+        pages = {path: [list(r.spec), [list(read) for read in r.reads], r.key] for path, r in self.pages.items()}
+        self.store.put("output", {self.out: json.dumps({"output": self.output, "pages": pages},
+                                                       sort_keys=True, ensure_ascii=False)})
+
+    def close(self) -> None:
+        self.store.close()
