@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +103,11 @@ class Snapshot:
 
 
 def file_digest(path: str) -> str | None:
-    """sha256 of the file's bytes and of where it really is (a symlink may change target)."""
+    """sha256 of the file's bytes and of where it really is (a symlink may change target).
+    Only regular files are inputs: opening a named pipe would wait for a writer for ever."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256")
     except OSError:

@@ -158,6 +158,7 @@ def referenced_templates(source: str) -> frozenset:
 
 
 PARSER = jinja2.Environment()
+TEMPLATE_SUFFIXES = (".html", ".xml", ".js", ".txt")      # how a template's frame shows in a traceback
 
 
 def environment(options: Options, state: ReuseState, snapshot: Snapshot) -> jinja2.Environment:
@@ -217,6 +218,11 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
             return [page(spec) for spec in specs]
         except jinja2.TemplateError as error:
             raise template_error(error, options.templates) from error    # here, where the traceback is
+        except Exception as error:
+            if not in_template(error):
+                raise
+            # e.g. a TypeError from an expression in a template: the author's, not ours
+            raise ContentError([template_problem(error, options.templates)]) from error
 
     specs = page_specs(graph)
     for name in sorted({spec.template for spec in specs if spec.template}):
@@ -241,9 +247,13 @@ def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError
     return ContentError([template_problem(error, templates)])
 
 
-def template_problem(error: jinja2.TemplateError, templates: Path) -> Problem:
+def in_template(error: BaseException) -> bool:
+    return any(f.filename.endswith(TEMPLATE_SUFFIXES) for f in traceback.extract_tb(error.__traceback__))
+
+
+def template_problem(error: Exception, templates: Path) -> Problem:
     """Point at the template line that failed, found in the traceback Jinja rewrites."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith((".html", ".xml"))]
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(TEMPLATE_SUFFIXES)]
     where = frames[-1] if frames else None
     name = display_path(Path(where.filename)) if where else display_path(templates)
     return Problem(name, where.lineno if where else 0, f"template error: {error}; every name a template "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
 import time
 
@@ -11,7 +12,7 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from conftest import brief, write_files
+from conftest import PROJECT, brief, run_cli, write_files
 from servers import Server, fetch, wait_for
 
 
@@ -123,3 +124,91 @@ def test_a_busy_port_moves_to_the_next_free_one(tmp_path):
             assert fetch(running.url)[0] == 200
         finally:
             running.stop()
+
+
+def served_tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
+    """The sequence that used to kill the rebuild thread: the server must keep rebuilding,
+    and once the brief is back, serve exactly what a clean build writes."""
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="Alpha text."),
+                                       "b.md": brief(title="Beta", body="See [[a]]."),
+                                       "c.md": brief(title="Gamma", body="Gamma, first.")})
+    server = Server(tmp_path)
+    try:
+        moved = tmp_path / "a.md.away"
+        (server.content / "a.md").rename(moved)
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "explainer-overlay" in p and p)
+        assert "b.md:" in page and "no brief with slug &#x27;a&#x27;" in page
+        (server.content / "c.md").write_text(brief(title="Gamma", body="Gamma, second."))
+        wait_for(lambda: server.output().count("problem(s)") >= 2)
+        assert server.process.poll() is None and "Traceback" not in server.output()
+        moved.rename(server.content / "a.md")
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "Gamma, second." in p and p)
+        assert "explainer-overlay" not in page
+        wait_for(lambda: "fixed: the site is up to date again" in server.output())
+        code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / "clean"),
+                               "--config", str(tmp_path / "site.yml"), "--no-cache")
+        assert code == 0, err
+        assert served_tree(server.out) == served_tree(tmp_path / "clean")
+    finally:
+        server.stop()
+
+
+def test_a_file_system_error_is_shown_and_the_next_save_recovers(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
+    server = Server(tmp_path)
+    try:
+        cache = tmp_path / ".explainer-cache"
+        assert cache.is_dir()           # with the project (beside site.yml), not beside the output
+        shutil.rmtree(cache)
+        cache.write_text("in the way")
+        (server.content / "a.md").write_text(brief(title="Alpha", body="Two."))
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "explainer-overlay" in p and p)
+        assert ".explainer-cache" in page and "One." in page
+        assert server.process.poll() is None
+        cache.unlink()
+        (server.content / "a.md").write_text(brief(title="Alpha", body="Three."))
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Three." in p and p)
+        assert "explainer-overlay" not in page
+    finally:
+        server.stop()
+
+
+def test_a_bug_in_a_rebuild_is_reported_and_the_next_build_starts_clean(tmp_path, monkeypatch, capsys):
+    """A fault injected into one graph function, once: the rebuilder says it is a bug in
+    Explainer with its traceback, keeps the last good site, and forgets every re-usable
+    result, so that the next build equals a clean one."""
+    from explainer import link, site
+    from explainer.serve import Rebuilder
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One."),
+                                       "b.md": brief(title="Beta", body="See [[a]].")})
+    options = site.Options(project=PROJECT, content=tmp_path / "content", out=tmp_path / "site",
+                           config=tmp_path / "site.yml", jobs=1)
+    rebuilder = Rebuilder(options, on_built=lambda *outcome: None)
+    assert rebuilder.build_now("Initial build", warm=True) is not None
+    good = served_tree(options.out)
+
+    def broken(rows):
+        raise RuntimeError("injected fault")
+    monkeypatch.setattr(link, "related_briefs", broken)
+    (tmp_path / "content/a.md").write_text(brief(title="Alpha", body="Two.", topics="[trade]"))
+    assert rebuilder.build_now("a.md changed") is None
+    printed = capsys.readouterr()
+    assert "this is a bug in Explainer" in printed.out
+    assert "Traceback" in printed.err and "RuntimeError: injected fault" in printed.err
+    assert "bug in Explainer" in str(rebuilder.problems[0])
+    assert served_tree(options.out) == good
+    assert rebuilder.state.derived == {} and rebuilder.state.pages == {}
+
+    monkeypatch.undo()
+    assert rebuilder.build_now("a.md changed") is not None
+    code, _, err = run_cli("build", "--content", str(options.content), "--out", str(tmp_path / "clean"),
+                           "--config", str(options.config), "--no-cache")
+    assert code == 0, err
+    assert served_tree(options.out) == served_tree(tmp_path / "clean")

@@ -1,0 +1,254 @@
+"""Random sequences of an author's ordinary edits, checked after every step against a clean build.
+
+The same sequence drives two incremental builders:
+- the dev server's rebuilder, one long-lived ReuseState in this process (as `serve` keeps it);
+- `build.py build` in a new process each step, with the cache folder present.
+
+After every step each output folder must equal a clean `--no-cache` build byte for byte; when
+the clean build fails, both must still hold exactly the last good site, and both must report
+exactly the clean build's problems. EXPLAINER_EDIT_STEPS sets how many steps in all (300 by
+default); EXPLAINER_EDIT_RANDOM=1 draws new sequences instead of the fixed, seeded ones.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from explainer import site
+from explainer.models import ContentError
+from explainer.serve import Rebuilder
+
+from conftest import PROJECT
+
+STEPS = int(os.environ.get("EXPLAINER_EDIT_STEPS", "300"))
+STEPS_PER_SEQUENCE = 20
+SLUGS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+FOLDERS = ["", "trade/", "brics/"]
+
+
+@dataclass
+class BriefModel:
+    """What the model knows of one brief; `text()` is its file."""
+    slug: str
+    file: str                           # path inside content/
+    title: str
+    date: str
+    links: list[str]
+    sentences: list[str] = field(default_factory=list)
+    draft: bool = False
+    broken_yaml: bool = False
+    broken_link: bool = False
+    unknown_citation: bool = False
+
+    def text(self) -> str:
+        quote = '"' if self.broken_yaml else ""       # an opening quote never closed
+        front = [f"title: {quote}{self.title}", f"date: {self.date}",
+                 "summary: What this brief is about.", "topics: [trade]", f"entities: [{self.slug.title()}]",
+                 f"events: [{{date: {self.date[:7]}, title: 'Event of {self.slug}'}}]",
+                 "sources: [{id: s1, title: 'A source', publisher: Reuters, url: 'https://example.org/a'}]"]
+        if Path(self.file).stem != self.slug:
+            front.append(f"slug: {self.slug}")
+        if self.draft:
+            front.append("draft: true")
+        body = ["## Background", "", f"This is {self.title}, as reported [@s1]."]
+        body += [f"See [[{target}]]." for target in self.links]
+        body += self.sentences
+        if self.broken_link:
+            body.append("Also see [[no-such-brief]].")
+        if self.unknown_citation:
+            body.append("As nobody said [@nobody].")
+        return "\n".join(["---", *front, "---", "", *body, ""])
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def new_project(root: Path) -> Path:
+    """A whole project of its own (engine included), so a build in a new process reads its templates."""
+    for name in ("templates", "static", "explainer"):
+        shutil.copytree(PROJECT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT / "build.py", root / "build.py")
+    (root / "site.yml").write_text("title: Edit sequences\n", encoding="utf-8")
+    return root
+
+
+class AuthorEdits(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        import tempfile
+        self.root = Path(tempfile.mkdtemp(prefix="explainer-edits-"))
+        self.project = new_project(self.root / "project")
+        self.content = self.project / "content"
+        self.briefs: dict[str, BriefModel] = {}
+        self.trash: dict[str, BriefModel] = {}
+        self.last_good: dict[str, bytes] | None = None
+        self.options = site.Options(project=self.project, content=self.content, out=self.root / "served",
+                                    config=self.project / "site.yml", jobs=1)
+        self.rebuilder: Rebuilder | None = None
+
+    def teardown(self):
+        if self.rebuilder is not None:
+            self.rebuilder.state.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- the files, from the model ------------------------------------------------------------
+    def write(self, brief: BriefModel) -> None:
+        path = self.content / brief.file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(brief.text(), encoding="utf-8")
+
+    def edit(self, slug: str, **changes) -> None:
+        self.briefs[slug] = replace(self.briefs[slug], **changes)
+        self.write(self.briefs[slug])
+
+    @initialize()
+    def start(self):
+        for number, slug in enumerate(SLUGS[:3]):
+            self.briefs[slug] = BriefModel(slug, f"{FOLDERS[number]}{slug}.md", f"Brief {slug}",
+                                      f"2024-0{number + 1}-15", [SLUGS[(number + 1) % 3]])
+            self.write(self.briefs[slug])
+        self.rebuilder = Rebuilder(self.options, on_built=lambda *outcome: None)
+
+    # -- the author's operations ----------------------------------------------------------------
+    @precondition(lambda self: len(self.briefs) + len(self.trash) < len(SLUGS))
+    @rule(folder=st.sampled_from(FOLDERS), link=st.booleans())
+    def add_brief(self, folder, link):
+        slug = next(s for s in SLUGS if s not in self.briefs and s not in self.trash)
+        links = [sorted(self.briefs)[0]] if link and self.briefs else []
+        self.briefs[slug] = BriefModel(slug, f"{folder}{slug}.md", f"Brief {slug}", "2024-05-01", links)
+        self.write(self.briefs[slug])
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data())
+    def edit_body(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        self.edit(slug, sentences=self.briefs[slug].sentences + [f"Sentence {len(self.briefs[slug].sentences)}."])
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data(), title=st.sampled_from(["Trade talks", "The BRICS bid", "Peace summit", "Kazan"]))
+    def retitle(self, data, title):
+        self.edit(data.draw(st.sampled_from(sorted(self.briefs))), title=title)
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data(), date=st.sampled_from(["2023-06-01", "2024-06-15", "2024-10-22", "2022-02-24"]))
+    def redate(self, data, date):
+        self.edit(data.draw(st.sampled_from(sorted(self.briefs))), date=date)
+
+    @precondition(lambda self: len(self.briefs) > 1)
+    @rule(data=st.data())
+    def delete(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        (self.content / self.briefs[slug].file).unlink()
+        self.trash[slug] = self.briefs.pop(slug)
+
+    @precondition(lambda self: self.trash)
+    @rule(data=st.data())
+    def restore(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.trash)))
+        self.briefs[slug] = self.trash.pop(slug)
+        self.write(self.briefs[slug])
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data(), folder=st.sampled_from(FOLDERS))
+    def rename_keeping_slug(self, data, folder):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        (self.content / self.briefs[slug].file).unlink()
+        stem = "renamed-" + slug if Path(self.briefs[slug].file).stem == slug else slug
+        self.edit(slug, file=f"{folder}{stem}.md")
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data())
+    def toggle_yaml_error(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        self.edit(slug, broken_yaml=not self.briefs[slug].broken_yaml)
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data())
+    def toggle_broken_link(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        self.edit(slug, broken_link=not self.briefs[slug].broken_link)
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data())
+    def toggle_unknown_citation(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        self.edit(slug, unknown_citation=not self.briefs[slug].unknown_citation)
+
+    @precondition(lambda self: self.briefs)
+    @rule(data=st.data())
+    def toggle_draft(self, data):
+        slug = data.draw(st.sampled_from(sorted(self.briefs)))
+        self.edit(slug, draft=not self.briefs[slug].draft)
+
+    @rule(wording=st.sampled_from(["min read", "minutes to read", "min{% if", "min read"]))
+    def edit_template(self, wording):
+        path = self.project / "templates/brief.html"
+        text = path.read_text(encoding="utf-8")
+        for old in ("minutes to read", "min{% if", "min read"):
+            text = text.replace(f"}} {old}</span>", f"}} {wording}</span>")
+        path.write_text(text, encoding="utf-8")
+
+    @rule(colour=st.sampled_from(["red", "blue", "green"]))
+    def edit_stylesheet(self, colour):
+        with open(self.project / "static/style.css", "a", encoding="utf-8") as handle:
+            handle.write(f"\n.edited {{ color: {colour}; }}\n")
+
+    @rule(title=st.sampled_from(["Edit sequences", "Another title", "Sanctions and summits"]))
+    def edit_site_settings(self, title):
+        (self.project / "site.yml").write_text(f"title: {title}\n", encoding="utf-8")
+
+    # -- after every step -----------------------------------------------------------------------
+    def clean_build(self) -> tuple[dict[str, bytes] | None, list[str]]:
+        clean = replace(self.options, out=self.root / "clean", use_cache=False)
+        shutil.rmtree(clean.out, ignore_errors=True)
+        try:
+            site.build(clean)
+        except ContentError as error:
+            return None, [str(p) for p in error.problems]
+        return tree(clean.out), []
+
+    def process_build(self) -> tuple[int, str]:
+        out = self.root / "built"
+        result = subprocess.run([sys.executable, str(self.project / "build.py"), "build", "--content",
+                                 str(self.content), "--out", str(out), "--config", str(self.project / "site.yml"),
+                                 "--jobs", "1"], env=dict(os.environ, EXPLAINER_NO_VENV="1"),
+                                capture_output=True, text=True, cwd=os.getcwd())
+        return result.returncode, result.stderr
+
+    @invariant()
+    def incremental_equals_clean(self):
+        if self.rebuilder is None:
+            return
+        expected, problems = self.clean_build()
+        self.rebuilder.build_now("step")
+        self.rebuilder.state.save()
+        code, stderr = self.process_build()
+        if expected is not None:
+            self.last_good = expected
+            assert self.rebuilder.problems == (), self.rebuilder.problems
+            assert code == 0, stderr
+        else:
+            assert [str(p) for p in self.rebuilder.problems] == problems
+            assert code == 1, stderr
+            assert [line for line in stderr.splitlines() if not line.endswith("nothing was written:")] == problems
+        if self.last_good is not None:
+            assert tree(self.root / "served") == self.last_good
+            assert tree(self.root / "built") == self.last_good
+
+
+AuthorEdits.TestCase.settings = settings(
+    max_examples=max(1, STEPS // STEPS_PER_SEQUENCE), stateful_step_count=STEPS_PER_SEQUENCE, deadline=None,
+    derandomize=os.environ.get("EXPLAINER_EDIT_RANDOM") != "1", database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+test_edit_sequences_equal_a_clean_build = AuthorEdits.TestCase
