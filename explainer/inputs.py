@@ -103,16 +103,19 @@ class Snapshot:
 
 
 def file_digest(path: str) -> str | None:
-    """sha256 of the file's bytes and of where it really is (a symlink may change target).
+    """sha256 of the file's bytes and, for a symbolic link, of where it points (the loader
+    refuses a link out of the content folder, so a changed target must change the digest).
     Only regular files are inputs: opening a named pipe would wait for a writer for ever."""
     try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
         if not stat.S_ISREG(os.stat(path).st_mode):
             return None
         with open(path, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256")
     except OSError:
         return None         # vanished or unreadable: the loader reports it if it matters
-    digest.update(b"\0" + os.path.realpath(path).encode())
+    if link:
+        digest.update(b"\0" + os.path.realpath(path).encode())
     return digest.hexdigest()
 
 

@@ -38,6 +38,7 @@ class Group:
 @dataclass(frozen=True)
 class Card:
     """What other pages show of a brief: a body edit leaves it unchanged."""
+    plain_record = True     # only text, numbers and dates inside: its repr is a faithful digest
     slug: str
     title: str
     summary: str
@@ -47,6 +48,7 @@ class Card:
 @dataclass(frozen=True)
 class Meta:
     """A brief's front matter without its body: what feeds and data exports show."""
+    plain_record = True
     slug: str
     title: str
     summary: str

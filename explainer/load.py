@@ -37,7 +37,7 @@ class Loaded:
 def load_key(path: str, digest: str) -> str:
     """A brief is a pure function of its bytes (and real path, in `digest`), its path in the
     content folder and the path shown in messages."""
-    return hashlib.sha256(f"{digest}\0{path}\0{display_path(Path(path))}".encode()).hexdigest()
+    return hashlib.sha256(f"{digest}\0{path}\0{display_path(path)}".encode()).hexdigest()
 
 
 def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded:
@@ -62,8 +62,11 @@ def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded
 
 def display_path(path: Path) -> str:
     """The path as the author typed it from the project: relative when possible."""
+    text, here = os.path.abspath(path), os.getcwd()
+    if text.startswith(here + os.sep):          # the common case, without relpath's cost
+        return Path(text[len(here) + 1:]).as_posix()
     relative = os.path.relpath(path)
-    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+    return Path(text).as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem]]:

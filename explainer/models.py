@@ -99,6 +99,7 @@ class Brief:
 
 @dataclass(frozen=True)
 class SiteConfig:
+    plain_record = True     # only text inside: its repr is a faithful digest
     title: str = "Explainer"
     description: str = ""
     url: str = ""

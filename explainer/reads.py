@@ -70,8 +70,6 @@ def part_of(graph: Any, extras: Mapping[str, Any], read: tuple[str, Any]) -> Any
 
 
 def reads_key(head: str, reads: tuple, value_of: Callable[[tuple], str]) -> str:
-    """A digest of `head` and of each read with the digest of the value it saw."""
-    digest = hashlib.sha256(head.encode())
-    for read in reads:
-        digest.update(f"\0{read!r}\0{value_of(read)}".encode())
-    return digest.hexdigest()
+    """A digest of `head` and of each read with the digest of the value it saw
+    (`value_of(read)` names both)."""
+    return hashlib.sha256("\0".join([head, *map(value_of, reads)]).encode()).hexdigest()

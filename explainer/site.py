@@ -188,28 +188,38 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
                    existing: dict) -> Rendering:
     """Every page as an OutputFile. A page whose record's key still holds for this graph and
     whose file the output folder still holds is neither built nor rendered again."""
-    fingerprints = template_fingerprints(template_sources(snapshot, options.templates))
+    fingerprints = state.remembered("templates", repr(sorted(snapshot.of("templates").items())),
+                                    lambda: template_fingerprints(template_sources(snapshot, options.templates)))
     css_path = options.static / "style.css"
     extras = {"stylesheet": css_path.read_text(encoding="utf-8") if css_path.is_file() else ""}
     env = environment(options, state, snapshot)
-    records = state.pages
+    records = state.page_records()
+    seen: dict[tuple, str] = {}         # read -> its entry in a page key, for this graph
 
     def value_of(read: tuple) -> str:
-        value = part_of(graph, extras, read)
-        return "missing" if value is MISSING else state.part_digest(value)
+        entry = seen.get(read)
+        if entry is None:
+            value = part_of(graph, extras, read)
+            entry = seen[read] = f"{read!r}\0{'missing' if value is MISSING else state.part_digest(value)}"
+        return entry
+
+    def head(spec: PageSpec) -> str:
+        return f"{dataclasses.astuple(spec)!r}\0{fingerprints.get(spec.template, '')}"
+
+    def still_good(spec: PageSpec) -> PageRecord | None:
+        """The page's record, if its key holds for this graph and the output folder has its file."""
+        record, old = records.get(spec.path), existing.get(spec.path)
+        if (record is not None and record.spec == dataclasses.astuple(spec) and old is not None
+                and old.key == record.key and reads_key(head(spec), record.reads, value_of) == record.key):
+            return record
+        return None
 
     def page(spec: PageSpec) -> Rendered:
-        fields = dataclasses.astuple(spec)
-        head = f"{fields!r}\0{fingerprints.get(spec.template, '')}"
-        record = records.get(spec.path)
-        old = existing.get(spec.path)
-        if (record is not None and record.spec == fields and old is not None and old.key == record.key
-                and reads_key(head, record.reads, value_of) == record.key):
-            return Rendered(OutputFile(spec.path, record.key), record)
+        fields, old = dataclasses.astuple(spec), existing.get(spec.path)
         recorder = RecordingGraph(graph, extras)
         view = page_view(recorder, spec)
         reads = tuple(sorted(recorder.reads, key=repr))
-        key = reads_key(head, reads, value_of)
+        key = reads_key(head(spec), reads, value_of)
         content = None if old is not None and old.key == key else render_page(env, spec, view)
         return Rendered(OutputFile(spec.path, key, content), PageRecord(fields, reads, key))
 
@@ -225,16 +235,25 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
             raise ContentError([template_problem(error, options.templates)]) from error
 
     specs = page_specs(graph)
-    for name in sorted({spec.template for spec in specs if spec.template}):
+    made: dict[str, PageRecord] = {}
+    to_make = []
+    for spec in specs:      # checked here: only the pages to make go to the workers
+        record = still_good(spec)
+        if record is None:
+            to_make.append(spec)
+        else:
+            made[spec.path] = record
+    for name in sorted({spec.template for spec in to_make if spec.template}):
         try:
             env.get_template(name)      # compiled once here, not once in every worker
         except jinja2.TemplateError as error:
             raise template_error(error, options.templates) from error
-    made: dict[str, PageRecord] = {}
 
     def files() -> Iterator[OutputFile]:
+        for path, record in list(made.items()):
+            yield OutputFile(path, record.key)
         # Each file names its path, so the order they come in does not matter.
-        for rendered in stream_in_chunks(render_chunk_of_pages, specs, options.jobs, ordered=False):
+        for rendered in stream_in_chunks(render_chunk_of_pages, to_make, options.jobs, ordered=False):
             made[rendered.file.path] = rendered.record
             yield rendered.file
     return Rendering(len(specs), files(), made)

@@ -70,39 +70,51 @@ def engine_version(salt: str = "") -> str:
 
 
 # -- a JSON codec for our own frozen records, and nothing else ------------------------------
+# Records go out as nested lists in field order (dataclasses.astuple) and come back through
+# explicit constructors: only these types can come out of a cache file, and decoding a
+# thousand briefs costs a few milliseconds, not a generic walk.
 
-RECORDS = {cls.__name__: cls for cls in (Brief, Event, Figure, Source, PartialDate, Problem, Body, Heading, Link)}
-
-
-def encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {"@": type(value).__name__, **{f.name: encode(getattr(value, f.name))
-                                              for f in dataclasses.fields(value)}}
-    if isinstance(value, (tuple, list)):
-        return [encode(v) for v in value]
-    if isinstance(value, frozenset):
-        return {"@set": sorted(value)}
-    return value
+def date_from(row) -> PartialDate | None:
+    return PartialDate(*row) if row is not None else None
 
 
-def decode(value: Any) -> Any:
-    """The inverse of encode; only the record types listed above can come out."""
-    if isinstance(value, list):
-        return tuple(decode(v) for v in value)
-    if isinstance(value, dict):
-        if "@set" in value:
-            return frozenset(value["@set"])
-        record = RECORDS[value["@"]]
-        return record(**{k: decode(v) for k, v in value.items() if k != "@"})
-    return value
+def problems_from(rows) -> tuple[Problem, ...]:
+    return tuple(Problem(*row) for row in rows)
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":"))
+def brief_from(row) -> Brief:
+    (path, rel_path, slug, title, date, updated, summary, topics, entities, related, draft, lang, figures,
+     events, sources, body, body_line, lines, fingerprint) = row
+    return Brief(path, rel_path, slug, title, PartialDate(*date), date_from(updated), summary, tuple(topics),
+                 tuple(entities), tuple(related), draft, lang, tuple(Figure(*f) for f in figures),
+                 tuple(Event(PartialDate(*d), date_from(end), t, s, tuple(tp), tuple(en), circa, line)
+                       for d, end, t, s, tp, en, circa, line in events),
+                 tuple(Source(i, t, p, u, date_from(d), line) for i, t, p, u, d, line in sources),
+                 body, body_line, tuple(tuple(pair) for pair in lines), fingerprint)
 
 
-def loads(text: str) -> Any:
-    return decode(json.loads(text))
+def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...]]:
+    brief, problems = json.loads(text)
+    return (brief_from(brief) if brief is not None else None), problems_from(problems)
+
+
+def loaded_to(result: tuple[Brief | None, tuple[Problem, ...]]) -> str:
+    brief, problems = result
+    return json.dumps([dataclasses.astuple(brief) if brief is not None else None,
+                       [dataclasses.astuple(p) for p in problems]], ensure_ascii=False, separators=(",", ":"))
+
+
+def body_from(text: str) -> Body:
+    html, headings, ids, links, citations, problems, words, lookups, fingerprint = json.loads(text)
+    return Body(html, tuple(Heading(*h) for h in headings), frozenset(ids), tuple(Link(*k) for k in links),
+                tuple(citations), problems_from(problems), words, tuple(tuple(item) for item in lookups), fingerprint)
+
+
+def body_to(body: Body) -> str:
+    return json.dumps([body.html, [dataclasses.astuple(h) for h in body.headings], sorted(body.ids),
+                       [dataclasses.astuple(k) for k in body.links], body.citations,
+                       [dataclasses.astuple(p) for p in body.problems], body.words, body.lookups, body.fingerprint],
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 # -- digests of graph parts ------------------------------------------------------------------
@@ -122,7 +134,20 @@ class _DigestPickler(pickle.Pickler):
         return NotImplemented
 
 
+PLAIN = (str, int, float, bool, type(None), PartialDate)
+
+
 def value_digest(value: Any) -> str:
+    """A digest of the value: equal digests mean equal values. A Brief or Body is its own
+    fingerprint; a plain value, a tuple of plain values or a record of only plain fields
+    (marked by `plain_record`) is its repr, which is faithful for those; anything else is
+    pickled."""
+    kind = type(value)
+    if kind in (Brief, Body) and value.fingerprint:
+        return kind.__name__ + ":" + value.fingerprint
+    if (kind in PLAIN or getattr(kind, "plain_record", False)
+            or (kind is tuple and all(type(v) in PLAIN for v in value))):
+        return hashlib.sha256(repr(value).encode()).hexdigest()
     buffer = _Buffer()
     pickler = _DigestPickler(buffer, protocol=5)
     pickler.fast = True
@@ -229,6 +254,7 @@ class ReuseState:
     parts: dict[int, tuple[Any, str]] = dataclasses.field(default_factory=dict)
     environment: tuple[str, Any] | None = None      # (digest of all templates, Jinja environment)
     out: str = ""                   # the output folder `pages` and `output` describe
+    pages_loaded: bool = False      # `pages` read from the store for `out` (or made by this process)
     unsaved: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)   # part -> new entries
     used: dict[str, set[str]] = dataclasses.field(default_factory=dict)            # part -> keys the last build used
 
@@ -240,7 +266,7 @@ class ReuseState:
     def forget_all(self) -> None:
         """Start from nothing but the store's verified entries (after a build failed unexpectedly)."""
         self.briefs, self.bodies, self.derived, self.pages = {}, {}, {}, {}
-        self.output, self.parts, self.environment, self.out = None, {}, None, ""
+        self.output, self.parts, self.environment, self.out, self.pages_loaded = None, {}, None, "", False
         self.unsaved, self.used = {}, {}
 
     # briefs ---------------------------------------------------------------------------------
@@ -248,7 +274,7 @@ class ReuseState:
         found = {k: self.briefs[k] for k in keys if k in self.briefs}
         for key, text in self.store.get("brief", [k for k in keys if k not in found]).items():
             try:
-                found[key] = self.briefs[key] = loads(text)
+                found[key] = self.briefs[key] = loaded_from(text)
             except (ValueError, KeyError, TypeError):
                 continue        # damaged: parse the file again
         return found
@@ -266,7 +292,7 @@ class ReuseState:
         found = {k: self.bodies[k] for k in keys if k in self.bodies}
         for key, text in self.store.get("body", [k for k in keys if k not in found]).items():
             try:
-                found[key] = self.bodies[key] = loads(text)
+                found[key] = self.bodies[key] = body_from(text)
             except (ValueError, KeyError, TypeError):
                 continue
         return found
@@ -285,6 +311,24 @@ class ReuseState:
         self.derived[name] = (arguments, result)
         return result
 
+    def remembered(self, part: str, inputs: str, compute) -> dict[str, str]:
+        """compute() -> a JSON-able mapping of text, under a digest of `inputs` (all it reads),
+        kept in memory and in the store, for small results that cost more than a look-up."""
+        key = hashlib.sha256(inputs.encode()).hexdigest()
+        known = self.derived.get(part)
+        if known is not None and known[0] == (key,):
+            return known[1]
+        stored = self.store.get(part, [key]).get(key)
+        try:
+            result = json.loads(stored) if stored is not None else None
+        except ValueError:
+            result = None
+        if not isinstance(result, dict):
+            result = compute()
+            self.store.put(part, {key: json.dumps(result, sort_keys=True)}, keep={key})
+        self.derived[part] = ((key,), result)
+        return result
+
     def part_digest(self, value: Any) -> str:
         known = self.parts.get(id(value))
         if known is not None and known[0] is value:
@@ -295,40 +339,53 @@ class ReuseState:
 
     # pages and the output folder ----------------------------------------------------------
     def load_output(self, out: str) -> None:
-        """The page records and manifest of `out`, from the store if this process has none."""
+        """The manifest of `out`, from the store if this process has none."""
         if self.out == out and self.output is not None:
             return
-        self.out, self.pages, self.output = out, {}, None
+        self.out, self.pages, self.output, self.pages_loaded = out, {}, None, False
         stored = self.store.get("output", [out]).get(out)
-        if stored is None:
-            return
         try:
-            data = json.loads(stored)
-            self.output = data["output"] if isinstance(data.get("output"), dict) else None
-            self.pages = {path: PageRecord(tuple(spec), tuple((f, k if not isinstance(k, list) else tuple(k))
-                                                              for f, k in reads), key)
-                          for path, (spec, reads, key) in data["pages"].items()}
-        except (ValueError, KeyError, TypeError):
-            self.pages, self.output = {}, None
+            data = json.loads(stored) if stored is not None else None
+        except ValueError:
+            data = None
+        self.output = data if isinstance(data, dict) else None
+
+    def page_records(self) -> dict[str, PageRecord]:
+        """How each page of the output folder was made (read from the store on first use)."""
+        if not self.pages_loaded and self.output is not None:
+            self.pages = {}
+            paths = [path for path in self.output.get("files", {}) if not path.startswith("static/")]
+            for path, text in self.store.get("page:" + self.out, paths).items():
+                try:
+                    spec, reads, key = json.loads(text)
+                    self.pages[path] = PageRecord(tuple(spec), tuple(
+                        (name, tuple(k) if isinstance(k, list) else k) for name, k in reads), key)
+                except (ValueError, TypeError):
+                    continue        # made again
+        self.pages_loaded = True
+        return self.pages
 
     def keep_output(self, out: str, output: dict, pages: dict[str, PageRecord]) -> None:
         """After a build that succeeded: what is now in the output folder, and how each page was made."""
-        self.out, self.output, self.pages = out, output, pages
-        self.unsaved["output"] = {"": True}
+        changed = {path: record for path, record in pages.items() if self.pages.get(path) != record}
+        self.out, self.output, self.pages, self.pages_loaded = out, output, pages, True
+        self.unsaved["output"] = {**self.unsaved.get("output", {}), **changed}
+        self.used["output"] = set(pages)
         if len(self.parts) > 4 * max(len(pages), 1000):
             self.parts = {}         # bounded: a long session must not keep every old value alive
 
     def save(self) -> None:
         """Write what is new to the store (the dev server does it after the reload, off the clock)."""
         unsaved, self.unsaved = self.unsaved, {}
-        for part in ("brief", "body"):
+        for part, encode in (("brief", loaded_to), ("body", body_to)):
             if part in unsaved:
-                self.store.put(part, {k: dumps(v) for k, v in unsaved[part].items()}, keep=self.used.get(part))
+                self.store.put(part, {k: encode(v) for k, v in unsaved[part].items()}, keep=self.used.get(part))
         if "output" not in unsaved or self.output is None:
             return
-        pages = {path: [list(r.spec), [list(read) for read in r.reads], r.key] for path, r in self.pages.items()}
-        self.store.put("output", {self.out: json.dumps({"output": self.output, "pages": pages},
-                                                       sort_keys=True, ensure_ascii=False)})
+        records = {path: json.dumps([list(r.spec), [list(read) for read in r.reads], r.key], ensure_ascii=False)
+                   for path, r in unsaved["output"].items() if path in self.pages}
+        self.store.put("page:" + self.out, records, keep=self.used["output"])
+        self.store.put("output", {self.out: json.dumps(self.output, sort_keys=True, ensure_ascii=False)})
 
     def close(self) -> None:
         self.store.close()

@@ -8,6 +8,8 @@ import pytest
 from explainer.dates import PartialDate, display_range, parse_partial_date
 from explainer.urls import name_slug, relative_url
 
+from conftest import PROJECT
+
 
 @pytest.mark.parametrize("value, iso, shown", [
     pytest.param(2023, "2023", "2023", id="year-int"),
@@ -66,3 +68,20 @@ def test_relative_urls(source, target, anchor, href):
 ])
 def test_names_become_ascii_slugs(name, slug):
     assert name_slug(name) == slug
+
+
+def test_cached_records_come_back_equal():
+    """What the store holds (briefs and bodies, as JSON) decodes to records equal to the originals."""
+    from explainer.inputs import declared_inputs, take_snapshot
+    from explainer.link import link_index
+    from explainer.load import load_content
+    from explainer.markup import Renderer
+    from explainer.options import Options
+    from explainer.state import body_from, body_to, loaded_from, loaded_to
+    options = Options(project=PROJECT, content=PROJECT / "content", out=PROJECT / "site")
+    loaded = load_content(options.content, take_snapshot(declared_inputs(options)).of("content"))
+    assert loaded.fresh and all(loaded_from(loaded_to(result)) == result for result in loaded.fresh.values())
+    renderer, index = Renderer(), link_index(loaded.briefs)
+    for brief in loaded.briefs:
+        body = renderer.render(brief, index)
+        assert body_from(body_to(body)) == body
