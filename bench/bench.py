@@ -5,14 +5,17 @@
     .venv/bin/python bench/bench.py edit --n 1000 [--edits 15]
     .venv/bin/python bench/bench.py profile --n 1000      (cProfile of one cold build, one process)
 
-The corpus comes from ../shared/bench/make_corpus.py (our front-matter format) and
-the baseline from ../shared/bench/floor.py: the bare floor of our stack (read, YAML,
-Python-Markdown, one template, write). Every build figure is a ratio to the floor
-measured in the same run, alternating runs (floor, ours, floor, ours, ...), medians.
+The corpus comes from bench/corpus.py (our front-matter format, and the same briefs
+for Hugo) and the baseline from bench/floor.py: the bare floor of our stack (read,
+YAML, Python-Markdown, one template, write). Both are in this repository, so the
+bench runs from a clone alone. Every build figure is a ratio to the floor and to
+Hugo (Debian's `hugo`, if installed) measured in the same run, alternating runs
+(floor, Hugo, ours, ...), medians.
 Figures (per size):
 - cold: full build, empty cache, empty output folder;
 - warm: full build again, cache present, nothing changed;
-- edit: one brief's body changed, `build` run again (cache present);
+- edit: one brief's body changed, `build` run again in a new process (cache present);
+- hugo: Hugo's full build of the same briefs (`corpus.py --format hugo`);
 - serve edit-to-page: the dev server running, one brief saved, until its page on disk
   has the new text (watcher latency included);
 - peak memory: the largest single process (the build, or the floor), in MB.
@@ -32,14 +35,15 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT.parent / "shared" / "bench"
+BENCH = PROJECT / "bench"
 PYTHON = sys.executable
+HUGO = shutil.which("hugo")
 
 
-def make_corpus(n: int, folder: Path) -> Path:
-    target = folder / f"corpus-{n}"
+def make_corpus(n: int, folder: Path, fmt: str = "generic") -> Path:
+    target = folder / (f"corpus-{n}" if fmt == "generic" else f"corpus-{n}-{fmt}")
     if not target.exists():
-        subprocess.run([PYTHON, str(SHARED / "make_corpus.py"), "--n", str(n), "--format", "generic",
+        subprocess.run([PYTHON, str(BENCH / "corpus.py"), "--n", str(n), "--format", fmt,
                         "--out", str(target)], check=True, stdout=subprocess.DEVNULL)
     return target
 
@@ -57,11 +61,17 @@ def timed(command: list[str], cwd: Path = PROJECT) -> tuple[float, float]:
 
 
 def build_command(corpus: Path, out: Path, *extra: str) -> list[str]:
-    return [PYTHON, str(PROJECT / "build.py"), "build", "--content", str(corpus), "--out", str(out), *extra]
+    # The cache goes with the corpus, not into this project's own .explainer-cache/.
+    return [PYTHON, str(PROJECT / "build.py"), "build", "--content", str(corpus), "--out", str(out),
+            "--cache", str(out.parent / f"cache-{out.name}"), *extra]
 
 
 def floor_command(corpus: Path, out: Path) -> list[str]:
-    return [PYTHON, str(SHARED / "floor.py"), str(corpus), str(out), "--quiet"]
+    return [PYTHON, str(BENCH / "floor.py"), str(corpus), str(out), "--quiet"]
+
+
+def hugo_command(corpus: Path, out: Path) -> list[str]:
+    return [HUGO, "--source", str(corpus), "--destination", str(out), "--quiet"]
 
 
 def fresh(*folders: Path) -> None:
@@ -71,9 +81,11 @@ def fresh(*folders: Path) -> None:
 
 def measure_size(n: int, runs: int, work: Path) -> dict:
     corpus = make_corpus(n, work)
-    out, floor_out = work / f"site-{n}", work / f"floor-{n}"
-    cache = work / ".explainer-cache"
-    figures: dict[str, list[float]] = {k: [] for k in ("floor", "cold", "warm", "edit", "floor_mb", "cold_mb")}
+    out, floor_out, hugo_out = work / f"site-{n}", work / f"floor-{n}", work / f"hugo-{n}"
+    hugo_corpus = make_corpus(n, work, "hugo") if HUGO else None
+    cache = work / f"cache-{out.name}"
+    figures: dict[str, list[float]] = {k: [] for k in ("floor", "cold", "warm", "edit", "floor_mb", "cold_mb",
+                                                        "hugo")}
     victim = sorted(corpus.glob("*.md"))[n // 2]
     original = victim.read_text(encoding="utf-8")
     for run in range(runs):
@@ -82,6 +94,9 @@ def measure_size(n: int, runs: int, work: Path) -> dict:
         wall, mb = timed(floor_command(corpus, floor_out))
         figures["floor"].append(wall)
         figures["floor_mb"].append(mb)
+        if hugo_corpus is not None:
+            fresh(hugo_out)
+            figures["hugo"].append(timed(hugo_command(hugo_corpus, hugo_out))[0])
         fresh(out, cache)
         wall, mb = timed(build_command(corpus, out))
         figures["cold"].append(wall)
@@ -90,7 +105,8 @@ def measure_size(n: int, runs: int, work: Path) -> dict:
         victim.write_text(original + f"\nEdited in run {run}.\n", encoding="utf-8")
         figures["edit"].append(timed(build_command(corpus, out))[0])
         victim.write_text(original, encoding="utf-8")
-    return {key: statistics.median(values) for key, values in figures.items()} | {"runs": runs}
+    return {key: statistics.median(values) if values else float("nan") for key, values in figures.items()} | {
+        "runs": runs}
 
 
 def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
@@ -102,7 +118,8 @@ def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
     env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
     port = 20000 + os.getpid() % 20000
     server = subprocess.Popen([PYTHON, str(PROJECT / "build.py"), "serve", "--content", str(corpus), "--out",
-                               str(out), "--port", str(port)], env=env, stdout=log.open("w"),
+                               str(out), "--port", str(port), "--cache", str(work / f"cache-serve-{n}")],
+                              env=env, stdout=log.open("w"),
                               stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 600
@@ -134,9 +151,9 @@ def profile(n: int, work: Path) -> str:
     """The top of a cProfile of one cold build in a single process, by own time."""
     corpus = make_corpus(n, work)
     out, stats = work / f"profile-{n}", work / f"profile-{n}.pstats"
-    fresh(out, work / ".explainer-cache")
-    subprocess.run([PYTHON, "-m", "cProfile", "-o", str(stats), str(PROJECT / "build.py"), "build", "--content",
-                    str(corpus), "--out", str(out), "--jobs", "1"], cwd=PROJECT, check=True,
+    fresh(out, work / f"cache-{out.name}")
+    subprocess.run([PYTHON, "-m", "cProfile", "-o", str(stats), *build_command(corpus, out)[1:], "--jobs", "1"],
+                   cwd=PROJECT, check=True,
                    env=dict(os.environ, EXPLAINER_NO_VENV="1"), stdout=subprocess.DEVNULL)
     import io
     import pstats
@@ -161,13 +178,14 @@ def machine() -> str:
 
 
 def report(results: dict[int, dict], serve: dict[int, list[float]]) -> str:
-    lines = ["| briefs | floor (s) | cold build (s) | cold / floor | warm build (s) | one edit, `build` (s) |"
-             " edit-to-page, `serve` (ms) | peak MB (ours / floor) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| briefs | floor (s) | Hugo (s) | cold build (s) | cold / floor | warm build (s) |"
+             " one edit, `build` (s) | one edit / Hugo | edit-to-page, `serve` (ms) | peak MB (ours / floor) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for n, r in results.items():
         edit_ms = f"{1000 * statistics.median(serve[n]):.0f}" if serve.get(n) else "–"
-        lines.append(f"| {n:,} | {r['floor']:.2f} | {r['cold']:.2f} | {r['cold'] / r['floor']:.2f} | "
-                     f"{r['warm']:.2f} | {r['edit']:.2f} | {edit_ms} | {r['cold_mb']:.0f} / {r['floor_mb']:.0f} |")
+        lines.append(f"| {n:,} | {r['floor']:.2f} | {r['hugo']:.2f} | {r['cold']:.2f} | {r['cold'] / r['floor']:.2f} | "
+                     f"{r['warm']:.2f} | {r['edit']:.2f} | {r['edit'] / r['hugo']:.2f} | {edit_ms} | "
+                     f"{r['cold_mb']:.0f} / {r['floor_mb']:.0f} |")
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@ into frozen `Brief` records. Never raises for a content error: every problem
 is collected with its file and line and returned beside the briefs."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -62,7 +63,12 @@ def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded
 
 def display_path(path: Path) -> str:
     """The path as the author typed it from the project: relative when possible."""
-    text, here = os.path.abspath(path), os.getcwd()
+    return shown_path(os.fspath(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=65536)
+def shown_path(path: str, here: str) -> str:
+    text = os.path.abspath(path)
     if text.startswith(here + os.sep):          # the common case, without relpath's cost
         return Path(text[len(here) + 1:]).as_posix()
     relative = os.path.relpath(path)

@@ -17,7 +17,6 @@ dev server keeps one state in memory across builds. Both run this same code.
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import time
@@ -40,7 +39,7 @@ from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_of, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
-from .state import PageRecord, ReuseState
+from .state import PageRecord, ReuseState, value_digest
 from .write import (
     OutputFile,
     staging_folder,
@@ -182,6 +181,7 @@ class Rendering:
     pages: int
     files: Iterator[OutputFile]     # rendered as they are consumed: the site is never all in memory
     records: dict[str, PageRecord]  # filled in as `files` is consumed
+    entries: dict[tuple, tuple]     # read -> (value, entry) of this graph, for the next build to compare
 
 
 def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapshot: Snapshot,
@@ -193,29 +193,37 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
     css_path = options.static / "style.css"
     extras = {"stylesheet": css_path.read_text(encoding="utf-8") if css_path.is_file() else ""}
     env = environment(options, state, snapshot)
-    records = state.page_records()
-    seen: dict[tuple, str] = {}         # read -> its entry in a page key, for this graph
+    records, last = state.page_records(), state.entries
+    entries: dict[tuple, tuple] = {}        # read -> (the value it sees now, its entry in a page key)
 
     def value_of(read: tuple) -> str:
-        entry = seen.get(read)
-        if entry is None:
+        known = entries.get(read)
+        if known is None:
             value = part_of(graph, extras, read)
-            entry = seen[read] = f"{read!r}\0{'missing' if value is MISSING else state.part_digest(value)}"
-        return entry
+            before = last.get(read)
+            if before is not None and before[0] is value:     # the very same immutable value
+                known = before
+            else:
+                known = (value, f"{read!r}\0{'missing' if value is MISSING else value_digest(value)}")
+            entries[read] = known
+        return known[1]
+
+    def fields_of(spec: PageSpec) -> tuple:
+        return spec.template, spec.path, spec.kind, spec.slug
 
     def head(spec: PageSpec) -> str:
-        return f"{dataclasses.astuple(spec)!r}\0{fingerprints.get(spec.template, '')}"
+        return f"{fields_of(spec)!r}\0{fingerprints.get(spec.template, '')}"
 
     def still_good(spec: PageSpec) -> PageRecord | None:
         """The page's record, if its key holds for this graph and the output folder has its file."""
         record, old = records.get(spec.path), existing.get(spec.path)
-        if (record is not None and record.spec == dataclasses.astuple(spec) and old is not None
+        if (record is not None and record.spec == fields_of(spec) and old is not None
                 and old.key == record.key and reads_key(head(spec), record.reads, value_of) == record.key):
             return record
         return None
 
     def page(spec: PageSpec) -> Rendered:
-        fields, old = dataclasses.astuple(spec), existing.get(spec.path)
+        fields, old = fields_of(spec), existing.get(spec.path)
         recorder = RecordingGraph(graph, extras)
         view = page_view(recorder, spec)
         reads = tuple(sorted(recorder.reads, key=repr))
@@ -256,7 +264,7 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
         for rendered in stream_in_chunks(render_chunk_of_pages, to_make, options.jobs, ordered=False):
             made[rendered.file.path] = rendered.record
             yield rendered.file
-    return Rendering(len(specs), files(), made)
+    return Rendering(len(specs), files(), made, entries)
 
 
 def template_error(error: jinja2.TemplateError, templates: Path) -> ContentError:
@@ -304,7 +312,7 @@ def build_locked(options: Options, state: ReuseState, started: float, key: str, 
     manifest, changed = write_site(files, options.out, existing, staging_folder(options.cache_dir(), options.out))
     output = {"key": key, "files": manifest, "briefs": len(graph.briefs), "pages": rendering.pages,
               "warnings": [list(vars(w).values()) for w in warnings]}
-    state.keep_output(str(options.out.resolve()), output, rendering.records)
+    state.keep_output(str(options.out.resolve()), output, rendering.records, rendering.entries)
     if persist:
         state.save()
     return Report(len(graph.briefs), rendering.pages, len(changed), len(manifest) - len(changed),

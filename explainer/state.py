@@ -12,8 +12,9 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
   of its spec, templates and those values;
 - `output`: the manifest of the output folder as the last build left it, and that
   build's key;
-- `parts`: digests of immutable graph values by id() (the value is kept alive, so the
-  id cannot be re-used), so an unchanged part is not hashed again;
+- `entries`: for each graph part a page of the last build read, the value it saw and
+  that value's digest; a part whose value is the very same (immutable) object now is
+  not hashed again;
 - `environment`: the Jinja environment, for one digest of all the templates.
 
 Who may change it: only `site.build`, through the methods here, and only after the
@@ -98,10 +99,28 @@ def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...]]:
     return (brief_from(brief) if brief is not None else None), problems_from(problems)
 
 
+def date_to(date: PartialDate | None) -> list | None:
+    return [date.year, date.month, date.day] if date is not None else None
+
+
+def brief_to(b: Brief) -> list:
+    """The fields in order, as brief_from reads them (dataclasses.astuple, without its deep copies)."""
+    return [b.path, b.rel_path, b.slug, b.title, date_to(b.date), date_to(b.updated), b.summary, b.topics,
+            b.entities, b.related, b.draft, b.lang, [[f.label, f.value, f.source, f.note, f.line] for f in b.figures],
+            [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line]
+             for e in b.events],
+            [[s.id, s.title, s.publisher, s.url, date_to(s.date), s.line] for s in b.sources],
+            b.body, b.body_line, b.lines, b.fingerprint]
+
+
+def problems_to(problems) -> list:
+    return [[p.path, p.line, p.message, p.warning] for p in problems]
+
+
 def loaded_to(result: tuple[Brief | None, tuple[Problem, ...]]) -> str:
     brief, problems = result
-    return json.dumps([dataclasses.astuple(brief) if brief is not None else None,
-                       [dataclasses.astuple(p) for p in problems]], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps([brief_to(brief) if brief is not None else None, problems_to(problems)],
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def body_from(text: str) -> Body:
@@ -111,9 +130,9 @@ def body_from(text: str) -> Body:
 
 
 def body_to(body: Body) -> str:
-    return json.dumps([body.html, [dataclasses.astuple(h) for h in body.headings], sorted(body.ids),
-                       [dataclasses.astuple(k) for k in body.links], body.citations,
-                       [dataclasses.astuple(p) for p in body.problems], body.words, body.lookups, body.fingerprint],
+    return json.dumps([body.html, [[h.level, h.id, h.text] for h in body.headings], sorted(body.ids),
+                       [[k.target, k.anchor, k.raw, k.line] for k in body.links], body.citations,
+                       problems_to(body.problems), body.words, body.lookups, body.fingerprint],
                       ensure_ascii=False, separators=(",", ":"))
 
 
@@ -251,7 +270,7 @@ class ReuseState:
     derived: dict[str, tuple[tuple, Any]] = dataclasses.field(default_factory=dict)
     pages: dict[str, PageRecord] = dataclasses.field(default_factory=dict)
     output: dict | None = None      # {"key": build key, "files": manifest, "briefs", "pages", "warnings"}
-    parts: dict[int, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    entries: dict[tuple, tuple[Any, str]] = dataclasses.field(default_factory=dict)
     environment: tuple[str, Any] | None = None      # (digest of all templates, Jinja environment)
     out: str = ""                   # the output folder `pages` and `output` describe
     pages_loaded: bool = False      # `pages` read from the store for `out` (or made by this process)
@@ -266,7 +285,7 @@ class ReuseState:
     def forget_all(self) -> None:
         """Start from nothing but the store's verified entries (after a build failed unexpectedly)."""
         self.briefs, self.bodies, self.derived, self.pages = {}, {}, {}, {}
-        self.output, self.parts, self.environment, self.out, self.pages_loaded = None, {}, None, "", False
+        self.output, self.entries, self.environment, self.out, self.pages_loaded = None, {}, None, "", False
         self.unsaved, self.used = {}, {}
 
     # briefs ---------------------------------------------------------------------------------
@@ -329,14 +348,6 @@ class ReuseState:
         self.derived[part] = ((key,), result)
         return result
 
-    def part_digest(self, value: Any) -> str:
-        known = self.parts.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
-        digest = value_digest(value)
-        self.parts[id(value)] = (value, digest)
-        return digest
-
     # pages and the output folder ----------------------------------------------------------
     def load_output(self, out: str) -> None:
         """The manifest of `out`, from the store if this process has none."""
@@ -365,14 +376,14 @@ class ReuseState:
         self.pages_loaded = True
         return self.pages
 
-    def keep_output(self, out: str, output: dict, pages: dict[str, PageRecord]) -> None:
-        """After a build that succeeded: what is now in the output folder, and how each page was made."""
+    def keep_output(self, out: str, output: dict, pages: dict[str, PageRecord], entries: dict) -> None:
+        """After a build that succeeded: what is now in the output folder, how each page was
+        made, and the values its reads saw (only those stay alive)."""
         changed = {path: record for path, record in pages.items() if self.pages.get(path) != record}
         self.out, self.output, self.pages, self.pages_loaded = out, output, pages, True
         self.unsaved["output"] = {**self.unsaved.get("output", {}), **changed}
         self.used["output"] = set(pages)
-        if len(self.parts) > 4 * max(len(pages), 1000):
-            self.parts = {}         # bounded: a long session must not keep every old value alive
+        self.entries = entries
 
     def save(self) -> None:
         """Write what is new to the store (the dev server does it after the reload, off the clock)."""

@@ -153,6 +153,7 @@ def staged_files(staging: Path) -> dict[str, os.stat_result]:
     if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
         remove_file(staging)
     staging.mkdir(mode=0o755, parents=True, exist_ok=True)
+    root = str(staging) + os.sep
     for folder, dirs, names in os.walk(staging):
         for name in dirs + names:
             path = os.path.join(folder, name)
@@ -162,7 +163,7 @@ def staged_files(staging: Path) -> dict[str, os.stat_result]:
                 return {}
         for name in names:
             path = os.path.join(folder, name)
-            found[os.path.relpath(path, staging).replace(os.sep, "/")] = os.stat(path)
+            found[path[len(root):].replace(os.sep, "/")] = os.stat(path)
     found.pop(MARKER, None)
     return found
 

@@ -19,7 +19,7 @@ import yaml
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from conftest import PROJECT, brief, run_cli
+from conftest import PROJECT, brief, copy_project, run_cli
 from servers import serve_under_subpath
 
 SITE_URL = "https://user.github.io/repo/"
@@ -71,6 +71,26 @@ def test_workflow_follows_the_official_pages_flow():
     deploy = flow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
+
+
+def test_workflow_keeps_the_build_cache_between_runs_but_never_uploads_it(tmp_path):
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["steps"]
+    names = [s.get("uses", "").split("@")[0] or s.get("run", "") for s in steps]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    build = next(i for i, s in enumerate(steps) if "build.py build" in s.get("run", ""))
+    assert names.index("actions/cache") < build < names.index("actions/upload-pages-artifact")
+    assert ".explainer-cache" in cache["with"]["path"].split()
+    for changes in ("requirements.txt", "explainer/**/*.py"):      # a dependency or engine change misses
+        assert changes in cache["with"]["key"] and changes in cache["with"]["restore-keys"]
+    # The workflow's build puts its cache beside build.py, outside the uploaded folder.
+    project = copy_project(tmp_path / "project")
+    shutil.copytree(PROJECT / "content", project / "content")
+    (project / "site.yml").write_text("title: T\n")
+    code, _, err = run_cli("build", "--content", str(project / "content"), "--out", str(project / "site"),
+                           project=project)
+    assert code == 0, err
+    assert (project / ".explainer-cache").is_dir()
+    assert not [p for p in (project / "site").rglob("*") if "cache" in p.name or p.suffix == ".sqlite"]
 
 
 # -- served under /repo/ ------------------------------------------------------------------
