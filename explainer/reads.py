@@ -60,13 +60,22 @@ class RecordingGraph:
 MISSING = object()
 
 
-def part_of(graph: Any, extras: Mapping[str, Any], read: tuple[str, Any]) -> Any:
-    """The value a read saw; a key that is not there reads as MISSING (a read of its absence)."""
-    name, key = read
-    value = extras[name] if name in extras else getattr(graph, name, MISSING)
-    if key == WHOLE or value is MISSING:
-        return value
-    return value.get(key, MISSING) if isinstance(value, Mapping) else MISSING
+def part_reader(graph: Any, extras: Mapping[str, Any]) -> Callable[[tuple], Any]:
+    """read -> the value it sees in this graph; a key that is not there reads as MISSING
+    (a read of its absence)."""
+    fields: dict[str, tuple[Any, bool]] = {}
+
+    def part(read: tuple[str, Any]) -> Any:
+        name, key = read
+        known = fields.get(name)
+        if known is None:
+            value = extras[name] if name in extras else getattr(graph, name, MISSING)
+            known = fields[name] = (value, isinstance(value, Mapping))
+        value, mapping = known
+        if key == WHOLE or value is MISSING:
+            return value
+        return value.get(key, MISSING) if mapping else MISSING
+    return part
 
 
 def reads_key(head: str, reads: tuple, value_of: Callable[[tuple], str]) -> str:

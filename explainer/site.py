@@ -37,7 +37,7 @@ from .markup import Renderer
 from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
-from .reads import MISSING, RecordingGraph, part_of, reads_key
+from .reads import MISSING, RecordingGraph, part_reader, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
 from .state import PageRecord, ReuseState, value_digest
 from .write import (
@@ -195,18 +195,26 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
     env = environment(options, state, snapshot)
     records, last = state.page_records(), state.entries
     entries: dict[tuple, tuple] = {}        # read -> (the value it sees now, its entry in a page key)
+    texts: dict[tuple, str] = {}            # read -> its entry in a page key
+    part = part_reader(graph, extras)
 
     def value_of(read: tuple) -> str:
-        known = entries.get(read)
-        if known is None:
-            value = part_of(graph, extras, read)
+        text = texts.get(read)
+        if text is None:
+            value = part(read)
             before = last.get(read)
             if before is not None and before[0] is value:     # the very same immutable value
                 known = before
             else:
                 known = (value, f"{read!r}\0{'missing' if value is MISSING else value_digest(value)}")
-            entries[read] = known
-        return known[1]
+            entries[read], text = known, known[1]
+            texts[read] = text
+        return text
+
+    for record in records.values():     # every part read by the last build, each digested once
+        for read in record.reads:
+            if read not in texts:
+                value_of(read)
 
     def fields_of(spec: PageSpec) -> tuple:
         return spec.template, spec.path, spec.kind, spec.slug
@@ -218,7 +226,7 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
         """The page's record, if its key holds for this graph and the output folder has its file."""
         record, old = records.get(spec.path), existing.get(spec.path)
         if (record is not None and record.spec == fields_of(spec) and old is not None
-                and old.key == record.key and reads_key(head(spec), record.reads, value_of) == record.key):
+                and old.key == record.key and reads_key(head(spec), record.reads, texts.__getitem__) == record.key):
             return record
         return None
 
