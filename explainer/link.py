@@ -22,12 +22,14 @@ RELATED_POOL = 12
 
 @dataclass(frozen=True)
 class TimelineEntry:
+    plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
     event: Event
     brief: str                  # slug of the brief the event comes from
 
 
 @dataclass(frozen=True)
 class Group:
+    plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
     """A topic or an entity, with everything that mentions it."""
     slug: str
     name: str

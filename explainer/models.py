@@ -39,6 +39,7 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Source:
+    plain_record = True     # only text, numbers and dates inside: its repr is a faithful digest
     id: str
     title: str
     publisher: str
@@ -49,6 +50,7 @@ class Source:
 
 @dataclass(frozen=True)
 class Figure:
+    plain_record = True     # only text, numbers and dates inside: its repr is a faithful digest
     label: str
     value: str
     source: str
@@ -58,6 +60,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class Event:
+    plain_record = True     # only text, numbers and dates inside: its repr is a faithful digest
     date: PartialDate
     end: PartialDate | None
     title: str

@@ -156,16 +156,20 @@ class _DigestPickler(pickle.Pickler):
 PLAIN = (str, int, float, bool, type(None), PartialDate)
 
 
+def is_plain(value: Any) -> bool:
+    return type(value) in PLAIN or getattr(type(value), "plain_record", False)
+
+
 def value_digest(value: Any) -> str:
     """A digest of the value: equal digests mean equal values. A Brief or Body is its own
-    fingerprint; a plain value, a tuple of plain values or a record of only plain fields
-    (marked by `plain_record`) is its repr, which is faithful for those; anything else is
-    pickled."""
+    fingerprint; a plain value, a record whose fields hold only plain values and such records
+    (its class says `plain_record = True`), or a tuple of those, is its repr, which is
+    faithful for them (dataclass reprs name every field; strings are quoted); anything
+    else is pickled."""
     kind = type(value)
     if kind in (Brief, Body) and value.fingerprint:
         return kind.__name__ + ":" + value.fingerprint
-    if (kind in PLAIN or getattr(kind, "plain_record", False)
-            or (kind is tuple and all(type(v) in PLAIN for v in value))):
+    if kind in PLAIN or getattr(kind, "plain_record", False) or (kind is tuple and all(map(is_plain, value))):
         return hashlib.sha256(repr(value).encode()).hexdigest()
     buffer = _Buffer()
     pickler = _DigestPickler(buffer, protocol=5)
