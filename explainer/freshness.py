@@ -40,6 +40,8 @@ def build(options: Options, state: ReuseState | None = None, warm: bool = False)
             refuse_split_filesystems(options.cache_dir(), options.out)
             key, snapshot, existing, unchanged = up_to_date(options, state)
             if unchanged is not None and not warm:
+                if own:
+                    state.save()        # the file digests it learned
                 return unchanged
             from .site import build_locked  # the engine, imported only when there is work for it
             return build_locked(options, state, started, key, snapshot, existing, persist=own)
@@ -54,7 +56,7 @@ def up_to_date(options: Options, state: ReuseState) -> tuple[str, Snapshot, dict
     would write (else None)."""
     started = time.perf_counter()
     inputs = declared_inputs(options)
-    snapshot = take_snapshot(inputs)
+    snapshot = take_snapshot(inputs, state.file_digests())
     key = build_key(inputs, snapshot, state.version)
     state.load_output(str(options.out.resolve()))
     previous = state.output if options.use_cache and state.output else {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,31 +103,58 @@ class Snapshot:
         return self.files.get(kind, {})
 
 
-def file_digest(path: str) -> str | None:
-    """sha256 of the file's bytes and, for a symbolic link, of where it points (the loader
+SETTLED_NS = 2_000_000_000     # 2 s: far more than the file system clock's coarseness
+
+
+def file_digest(path: str, known: dict | None = None) -> str | None:
+    """sha256 of the file's bytes; for a symbolic link, also of where it points (the loader
     refuses a link out of the content folder, so a changed target must change the digest).
-    Only regular files are inputs: opening a named pipe would wait for a writer for ever."""
+    Only regular files are inputs: opening a named pipe would wait for a writer for ever.
+
+    `known` (path -> (identity, digest)) spares reading a file whose inode, size, mtime
+    and ctime are those it had when it was hashed, provided its last change was well
+    before that hashing: any later write sets ctime to a time after it (and ctime cannot
+    be set back), so an unchanged identity means unchanged bytes. A file changed just
+    before it was hashed is hashed again next time (git's "racy" files).
+    """
     try:
         link = stat.S_ISLNK(os.lstat(path).st_mode)
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
             return None
+        identity = [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+        remembered = known.get(path) if known is not None and not link else None
+        if remembered is not None and remembered[0] == identity:
+            return remembered[1]
+        hashed_at = time.time_ns()
         with open(path, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256")
     except OSError:
         return None         # vanished or unreadable: the loader reports it if it matters
     if link:
         digest.update(b"\0" + os.path.realpath(path).encode())
+    if known is not None:
+        if not link and info.st_ctime_ns < hashed_at - SETTLED_NS:
+            known[path] = (identity, digest.hexdigest())
+        else:
+            known.pop(path, None)
     return digest.hexdigest()
 
 
-def take_snapshot(inputs: BuildInputs) -> Snapshot:
+def take_snapshot(inputs: BuildInputs, known: dict | None = None) -> Snapshot:
+    """The digest of every input file now; `known` is file_digest's memo, kept by the caller."""
     files: dict[str, dict[str, str]] = {}
+    seen = set()
     for input_set in inputs.sets:
         found = files.setdefault(input_set.kind, {})
         for path in input_set.files():
-            digest = file_digest(path)
+            digest = file_digest(path, known)
+            seen.add(path)
             if digest is not None:
                 found[path] = digest
+    if known is not None:
+        for gone in known.keys() - seen:
+            del known[gone]
     return Snapshot(files)
 
 

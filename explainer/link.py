@@ -149,7 +149,7 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
 
 def name_rows(in_file_order: list[Brief], field: str) -> tuple:
     """What naming a topic or entity reads of each brief: where, and which names on which lines."""
-    return tuple((b.path, tuple(names_in(b, field))) for b in in_file_order)
+    return tuple((b.path, names_in(b, field)) for b in in_file_order)
 
 
 def mention_rows(public: tuple[Brief, ...], field: str) -> tuple:
@@ -290,11 +290,13 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
     return groups, slugs, problems
 
 
-def names_in(brief: Brief, field: str) -> list[tuple[str, int]]:
-    found = [(name, brief.line_of(field)) for name in getattr(brief, field)]
+def names_in(brief: Brief, field: str) -> tuple[tuple[str, int], ...]:
+    names = getattr(brief, field)
+    line = brief.line_of(field) if names else 0
+    found = [(name, line) for name in names]
     for event in brief.events:
-        found.extend((name, event.line) for name in getattr(event, field))
-    return found
+        found += [(name, event.line) for name in getattr(event, field)]
+    return tuple(found)
 
 
 def first_index(seen: list, name: str) -> int:

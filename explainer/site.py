@@ -17,6 +17,7 @@ dev server keeps one state in memory across builds. Both run this same code.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import time
@@ -69,8 +70,15 @@ def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, state: ReuseState
 
 
 def render_chunk(briefs, index: LinkIndex, unsafe_html: bool = False) -> list[Body]:
-    renderer = Renderer(unsafe_html)
+    renderer = markdown_renderer(unsafe_html)
     return [renderer.render(brief, index) for brief in briefs]
+
+
+@functools.lru_cache(maxsize=2)
+def markdown_renderer(unsafe_html: bool) -> Renderer:
+    """One per process: setting up Python-Markdown costs more than rendering a brief,
+    and the renderer resets itself before every brief."""
+    return Renderer(unsafe_html)
 
 
 # -- load and link ------------------------------------------------------------------

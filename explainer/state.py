@@ -7,7 +7,8 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
 - `bodies`: a rendered body, under its brief's digest; used only while every answer
   it recorded from the link index is still the same;
 - `derived`: each graph part, with the exact arguments it was computed from; used
-  only for equal arguments;
+  only for equal arguments (`remembered` results, such as the template fingerprints,
+  also live here, under the digest of their inputs, and in the store);
 - `pages`: per output path, what the page's view read of the graph and the digest
   of its spec, templates and those values;
 - `output`: the manifest of the output folder as the last build left it, and that
@@ -15,10 +16,13 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
 - `entries`: for each graph part a page of the last build read, the value it saw and
   that value's digest; a part whose value is the very same (immutable) object now is
   not hashed again;
-- `environment`: the Jinja environment, for one digest of all the templates.
+- `environment`: the Jinja environment, for one digest of all the templates;
+- `digests`: each input file's digest with the identity (inode, size, mtime, ctime) it
+  had when it was hashed, for files that had settled by then (see inputs.file_digest).
 
-Who may change it: only `site.build`, through the methods here, and only after the
-stage that produced a value has succeeded. A build that fails with a content error
+Who may change it: only the pipeline (`freshness.build` and `site.build_locked`),
+through the methods here; `pages`, `output` and `entries` change only when a whole
+build has succeeded (`keep_output`). A build that fails with a content error
 keeps the entries it verified (they are keyed by digest, so they stay true); a build
 that fails in any other way must be followed by `ReuseState.forget_all()`, which the
 dev server does, so a bug cannot feed the next build.
@@ -30,8 +34,10 @@ What must always hold:
   while its object lives;
 - the store on disk holds the same kinds of entry under the same keys, in JSON
   (never pickle: a cache file must not be able to run code), and is dropped whole
-  when the engine's version differs. `build` reads it; `serve` keeps it in memory
-  and writes it through.
+  when the engine's version differs. `build` reads it and saves to it at the end;
+  `serve` keeps the state in memory and saves after each reload (`save`);
+- the output folder is written only by builds: a file whose size or modification
+  time differs from the manifest is treated as foreign and written again.
 """
 from __future__ import annotations
 
@@ -232,14 +238,16 @@ class Store:
             return {}
         return found
 
-    def put(self, part: str, items: dict[str, str], keep: set[str] | None = None) -> None:
-        """Store items; with `keep`, also drop every other entry of that part."""
+    def put(self, part: str, items, keep: set[str] | None = None) -> None:
+        """Store items (a mapping, or (key, value) pairs made as they are written, so a large
+        site's entries never exist all at once as text); with `keep`, drop every other entry."""
         if self.connection is None:
             return
+        pairs = items.items() if isinstance(items, dict) else items
         try:
             with self.connection:
                 self.connection.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                                            ((part, k, v) for k, v in items.items()))
+                                            ((part, k, v) for k, v in pairs))
                 if keep is not None:
                     existing = [k for (k,) in self.connection.execute("SELECT key FROM entries WHERE part = ?",
                                                                       (part,))]
@@ -276,6 +284,7 @@ class ReuseState:
     output: dict | None = None      # {"key": build key, "files": manifest, "briefs", "pages", "warnings"}
     entries: dict[tuple, tuple[Any, str]] = dataclasses.field(default_factory=dict)
     environment: tuple[str, Any] | None = None      # (digest of all templates, Jinja environment)
+    digests: dict | None = None     # path -> (identity, digest); read from the store on first use
     out: str = ""                   # the output folder `pages` and `output` describe
     pages_loaded: bool = False      # `pages` read from the store for `out` (or made by this process)
     unsaved: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)   # part -> new entries
@@ -290,7 +299,20 @@ class ReuseState:
         """Start from nothing but the store's verified entries (after a build failed unexpectedly)."""
         self.briefs, self.bodies, self.derived, self.pages = {}, {}, {}, {}
         self.output, self.entries, self.environment, self.out, self.pages_loaded = None, {}, None, "", False
+        self.digests = None
         self.unsaved, self.used = {}, {}
+
+    # input files --------------------------------------------------------------------------
+    def file_digests(self) -> dict:
+        if self.digests is None:
+            self.digests = {}
+            stored = self.store.get("digests", [""]).get("")
+            try:
+                for path, (identity, digest) in (json.loads(stored) if stored else {}).items():
+                    self.digests[path] = (list(identity), str(digest))
+            except (ValueError, TypeError):
+                self.digests = {}
+        return self.digests
 
     # briefs ---------------------------------------------------------------------------------
     def known_briefs(self, keys: list[str]) -> dict[str, tuple[Brief | None, tuple[Problem, ...]]]:
@@ -394,11 +416,13 @@ class ReuseState:
         unsaved, self.unsaved = self.unsaved, {}
         for part, encode in (("brief", loaded_to), ("body", body_to)):
             if part in unsaved:
-                self.store.put(part, {k: encode(v) for k, v in unsaved[part].items()}, keep=self.used.get(part))
+                self.store.put(part, ((k, encode(v)) for k, v in unsaved[part].items()), keep=self.used.get(part))
+        if self.digests is not None:
+            self.store.put("digests", {"": json.dumps(self.digests)})
         if "output" not in unsaved or self.output is None:
             return
-        records = {path: json.dumps([list(r.spec), [list(read) for read in r.reads], r.key], ensure_ascii=False)
-                   for path, r in unsaved["output"].items() if path in self.pages}
+        records = ((path, json.dumps([list(r.spec), [list(read) for read in r.reads], r.key], ensure_ascii=False))
+                   for path, r in unsaved["output"].items() if path in self.pages)
         self.store.put("page:" + self.out, records, keep=self.used["output"])
         self.store.put("output", {self.out: json.dumps(self.output, sort_keys=True, ensure_ascii=False)})
 

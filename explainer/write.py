@@ -140,7 +140,8 @@ def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Exist
         written.append(file.path)
     for path in present:
         remove_file(staging / path)
-    remove_empty_folders(staging)
+    if present:
+        remove_empty_folders(staging)
     remove_file(staging / MARKER)
     (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     swap_in(staging, out)

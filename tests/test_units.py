@@ -85,3 +85,23 @@ def test_cached_records_come_back_equal():
     for brief in loaded.briefs:
         body = renderer.render(brief, index)
         assert body_from(body_to(body)) == body
+
+
+def test_a_settled_file_changed_in_place_is_hashed_again(tmp_path):
+    """The digest memo is used only for a file whose inode, size, mtime and ctime are as
+    they were, and only once its last change was well before it was hashed."""
+    import os
+    import time
+
+    from explainer.inputs import InputSet, file_digest
+    path = tmp_path / "a.md"
+    path.write_text("version one")
+    known: dict = {}
+    first = file_digest(str(path), known)
+    assert str(path) not in known               # changed just now: not remembered
+    os.utime(path, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))   # mtime can go back; ctime cannot
+    time.sleep(2.1)
+    assert file_digest(str(path), known) == first and str(path) in known
+    path.write_text("version two")              # same size, in place
+    assert file_digest(str(path), known) != first
+    assert InputSet("content", tmp_path, (".md",)).files() == [str(path)]
