@@ -52,8 +52,9 @@ def build(options: Options, state: ReuseState | None = None, warm: bool = False)
 
 def up_to_date(options: Options, state: ReuseState) -> tuple[str, Snapshot, dict[str, Existing], Report | None]:
     """The build key, the snapshot of the inputs, the output files still as the last build
-    wrote them, and a report if the output folder already holds exactly what this build
-    would write (else None)."""
+    wrote them (same size and modification time: the output folder is ours, a file whose
+    size or time differs is taken as foreign), and a report if the inputs are exactly those
+    of the last build and every file it wrote is still there as written (else None)."""
     started = time.perf_counter()
     inputs = declared_inputs(options)
     snapshot = take_snapshot(inputs, state.file_digests())

@@ -24,17 +24,18 @@ from pathlib import Path
 
 from .options import Options
 
-IGNORED_PREFIXES = (".", "#")
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
+HIDDEN = "."
 
 
 @dataclass(frozen=True)
 class InputSet:
-    """Files of one kind: every file under a folder (or one file) whose name ends in a suffix."""
+    """Files of one kind: every file under a folder (or one file) whose name ends in a suffix,
+    exactly the files the build reads of that kind, no more and no fewer."""
     kind: str                       # "content", "templates", "static", "config"
     root: Path                      # a folder, or the one file of a single-file set
     suffixes: tuple[str, ...] = ()  # empty: any file
     single: bool = False            # root is a file (which may not exist yet)
+    skip_hidden: bool = True        # files and folders whose names start with "." are not read
 
     def wants(self, path: str) -> bool:
         """Is `path` (absolute) a member of this set, by name alone?"""
@@ -43,18 +44,17 @@ class InputSet:
             return path == root
         if not path.startswith(root + os.sep):
             return False
-        parts = path[len(root) + 1:].split(os.sep)
-        if any(part.startswith(IGNORED_PREFIXES) or part.endswith(IGNORED_SUFFIXES) for part in parts):
+        if self.skip_hidden and any(part.startswith(HIDDEN) for part in path[len(root) + 1:].split(os.sep)):
             return False
         return not self.suffixes or path.endswith(self.suffixes)
 
     def files(self) -> list[str]:
-        """The members that exist now, in a sorted walk (hidden files and folders left out)."""
+        """The members that exist now, in a sorted walk."""
         if self.single:
             return [str(self.root)] if self.root.is_file() else []
         found = []
         for folder, dirs, names in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(IGNORED_PREFIXES))
+            dirs[:] = sorted(d for d in dirs if not (self.skip_hidden and d.startswith(HIDDEN)))
             for name in sorted(names):
                 path = os.path.join(folder, name)
                 if self.wants(path):
@@ -81,7 +81,7 @@ def declared_inputs(options: Options) -> BuildInputs:
     root = lambda path: Path(os.path.abspath(path))
     return BuildInputs(
         sets=(InputSet("content", root(options.content), (".md",)),
-              InputSet("templates", root(options.templates)),
+              InputSet("templates", root(options.templates), skip_hidden=False),   # Jinja may load any
               InputSet("static", root(options.static)),
               InputSet("config", root(options.config_file()), single=True)),
         settings=(("site_url", options.site_url or ""), ("drafts", str(options.drafts)),
@@ -129,8 +129,10 @@ def file_digest(path: str, known: dict | None = None) -> str | None:
         hashed_at = time.time_ns()
         with open(path, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256")
-    except OSError:
-        return None         # vanished or unreadable: the loader reports it if it matters
+    except FileNotFoundError:
+        return None         # vanished since the walk: not an input now
+    except OSError as error:
+        return f"unreadable:{error.errno}"      # still an input: the stage that reads it says why
     if link:
         digest.update(b"\0" + os.path.realpath(path).encode())
     if known is not None:

@@ -29,8 +29,8 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class Group:
-    plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
     """A topic or an entity, with everything that mentions it."""
+    plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
     slug: str
     name: str
     briefs: tuple[str, ...]     # slugs, newest first

@@ -35,17 +35,18 @@ class Loaded:
     keys: frozenset = frozenset()           # the load key of every file read
 
 
-def load_key(path: str, digest: str) -> str:
-    """A brief is a pure function of its bytes (and real path, in `digest`), its path in the
-    content folder and the path shown in messages."""
-    return hashlib.sha256(f"{digest}\0{path}\0{display_path(path)}".encode()).hexdigest()
+def load_key(path: str, digest: str, content_dir: Path) -> str:
+    """A brief is a pure function of its bytes (and link target, in `digest`), its path, the
+    content folder (its rel_path, and what counts as a link out of it) and the path shown
+    in messages."""
+    return hashlib.sha256(f"{digest}\0{path}\0{content_dir}\0{display_path(path)}".encode()).hexdigest()
 
 
 def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded:
     """Every brief of `files` (path -> digest of its bytes, from the build's snapshot).
     `known(keys)` returns earlier results for some load keys; the rest are parsed."""
     content_dir = Path(os.path.abspath(content_dir))        # the snapshot's paths are absolute
-    keys = {path: load_key(path, digest) for path, digest in files.items()}
+    keys = {path: load_key(path, digest, content_dir) for path, digest in files.items()}
     earlier = known(list(keys.values())) if known is not None else {}
     briefs, problems, fresh = [], [], {}
     for path, key in keys.items():
@@ -83,6 +84,8 @@ def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Proble
         data, lines = parse_yaml(split.front, split.front_line)
     except FrontMatterError as error:
         return None, [Problem(shown, error.line, str(error))]
+    except OSError as error:
+        return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")]
     if not isinstance(data, dict):
         return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
                                                        "e.g. 'title: ...'")]

@@ -16,6 +16,7 @@ an overlay on every page until a save fixes them.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import errno
@@ -155,12 +156,34 @@ class WatchdogWatcher(Watcher):
         super().__init__()
         self.rebuilder = rebuilder
         self.observer = Observer()
+        self.watches: dict[str, tuple] = {}       # folder -> (its inode, watchdog's watch)
+        self.roots: set[str] = set()
+        self.lock = threading.Lock()
 
     def watch_inputs(self, inputs) -> None:
-        for input_set in inputs.sets:
-            folder = input_set.root.parent if input_set.single else input_set.root
-            if folder.is_dir():
-                self.observer.schedule(ChangeHandler(self), str(folder), recursive=not input_set.single)
+        """Each input folder recursively, and the folder holding each root, so that a root
+        created, removed or replaced later (a folder restored from a copy) is noticed."""
+        with self.lock:
+            for input_set in inputs.sets:
+                root = input_set.root
+                self.roots.add(str(root))
+                self.schedule(root.parent, recursive=False)
+                if not input_set.single:
+                    self.schedule(root, recursive=True)
+
+    def schedule(self, folder: Path, recursive: bool) -> None:
+        try:
+            inode = os.stat(folder).st_ino
+        except OSError:
+            return
+        known = self.watches.get(str(folder))
+        if known is not None and known[0] == inode and known[2] >= recursive:
+            return
+        if known is not None:
+            with contextlib.suppress(KeyError, OSError):
+                self.observer.unschedule(known[1])
+        watch = self.observer.schedule(ChangeHandler(self), str(folder), recursive=recursive)
+        self.watches[str(folder)] = (inode, watch, recursive)
 
     def start(self, callback) -> bool:
         if not self.observer.is_alive():
@@ -171,7 +194,10 @@ class WatchdogWatcher(Watcher):
         return None, None
 
     def relevant(self, path: str) -> bool:
-        """An input of the build: editors' temporary files and everything else are not."""
+        """An input of the build, or an input folder itself (created, removed, replaced)."""
+        if path in self.roots:
+            self.watch_inputs(self.rebuilder.inputs)        # a new folder needs a watch of its own
+            return True
         return self.rebuilder.inputs.kind_of(path) is not None
 
 

@@ -32,6 +32,9 @@ def refuse_output(out: Path, protected: Iterable[Path]) -> None:
         if target == place or place.is_relative_to(target):
             raise UsageError(f"refusing to write the site to {out}: it is or contains {place}; "
                              "choose an output folder of its own, such as site/")
+    if out.is_symlink():
+        raise UsageError(f"refusing to write the site to {out}: it is a symbolic link, which the build would "
+                         f"replace with a folder; give the folder it points to, --out {target}")
     if target.exists() and not target.is_dir():
         raise UsageError(f"refusing to write the site to {out}: it is a file, not a folder")
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
@@ -62,9 +65,11 @@ def output_lock(cache_dir: Path, out: Path):
 
 
 def refuse_split_filesystems(cache_dir: Path, out: Path) -> None:
-    """The swap renames a folder of the cache into the output's place: one file system only."""
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
+    """The swap renames a folder of the cache into the output's place: one file system only.
+    Creates nothing: the output's nearest existing folder tells the file system."""
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
     if os.stat(cache_dir).st_dev != os.stat(parent).st_dev:
         raise UsageError(f"the cache folder {cache_dir} and the output folder {out} are on different file "
                          "systems, so the site cannot be swapped in atomically; choose a cache folder on the "
@@ -107,10 +112,6 @@ def intact_files(out: Path, manifest: dict) -> dict[str, Existing]:
     return found
 
 
-def reusable_keys(existing: dict[str, Existing]) -> dict[str, str]:
-    return {path: old.key for path, old in existing.items()}
-
-
 def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Existing],
                staging: Path) -> tuple[dict, list[str]]:
     """Put the new site together in `staging` and swap it in; `staging` then holds the old one.
@@ -126,6 +127,8 @@ def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Exist
         old = existing.get(file.path)
         target = os.path.join(staging, file.path)
         found = present.pop(file.path, None)
+        if found is None:
+            clear_the_way(staging, file.path)
         if old is not None and (old.key == file.key or (file.content is not None and old.digest == file.digest)):
             if found is None or found.st_ino != old.inode:
                 make_folder(os.path.dirname(target), folders)
@@ -139,17 +142,32 @@ def write_site(files: Iterable[OutputFile], out: Path, existing: dict[str, Exist
         manifest[file.path] = place_file(file, target)
         written.append(file.path)
     for path in present:
-        remove_file(staging / path)
+        with contextlib.suppress(NotADirectoryError, IsADirectoryError):     # the new site put a file or folder there
+            remove_file(staging / path)
     if present:
         remove_empty_folders(staging)
     remove_file(staging / MARKER)
     (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)     # only now that the site is whole
     swap_in(staging, out)
     return manifest, written
 
 
+def clear_the_way(staging: Path, path: str) -> None:
+    """Remove what the last version left where this file goes: a folder of that name, or a
+    file where one of its folders must be (a static file that became a folder, or back)."""
+    target = staging / path
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    for folder in reversed(target.relative_to(staging).parents[:-1]):
+        place = staging / folder
+        if place.is_file() or place.is_symlink():
+            remove_file(place)
+
+
 def staged_files(staging: Path) -> dict[str, os.stat_result]:
-    """Every file in the staging folder; a folder that is not plainly ours is emptied first."""
+    """Every file in the staging folder. A staging folder holding a symbolic link is not
+    one we made (we write none): it is emptied first."""
     found: dict[str, os.stat_result] = {}
     if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
         remove_file(staging)

@@ -313,3 +313,16 @@ def test_server_answers_path_tricks_with_4xx(server):
         status, body = fetch(server.url + path.lstrip("/"))
         assert 400 <= status < 500, (path, status)
         assert "top secret" not in body
+
+
+def test_refuses_an_output_that_is_a_symbolic_link_and_creates_no_parent_folders(tmp_path):
+    write_files(tmp_path / "content", {"a.md": brief(body="[[missing]]")})
+    (tmp_path / "site.yml").write_text("title: Test\n")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "link"),
+                           "--config", str(tmp_path / "site.yml"))
+    assert code == 2 and "symbolic link" in err
+    code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out",
+                           str(tmp_path / "www/a/b/site"), "--config", str(tmp_path / "site.yml"))
+    assert code == 1 and not (tmp_path / "www").exists()

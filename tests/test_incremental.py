@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from explainer import site
+from explainer.models import ContentError
 from explainer.render import search_bucket, search_chunk_path
 from explainer.state import STORE_NAME
 
@@ -141,3 +142,32 @@ def test_one_or_two_workers_give_the_same_bytes(project, jobs, tmp_path):
     write_files(project / "content", many)
     site.build(site.Options(**{**vars(options(project)), "jobs": jobs, "use_cache": False}))
     assert_equals_clean_build(project)
+
+
+def test_a_static_file_that_becomes_a_folder_and_back(project):
+    state = site.open_state(options(project))
+    (project / "static/extra").write_text("a file\n")
+    site.build(options(project), state)
+    site.build(options(project))
+    (project / "static/extra").unlink()
+    write_files(project / "static/extra", {"inside.txt": "now a folder\n"})
+    for builder in (lambda: site.build(options(project), state), lambda: site.build(options(project))):
+        builder()
+        assert_equals_clean_build(project)
+    shutil.rmtree(project / "static/extra")
+    (project / "static/extra").write_text("a file again\n")
+    for builder in (lambda: site.build(options(project), state), lambda: site.build(options(project))):
+        builder()
+        assert_equals_clean_build(project)
+
+
+def test_a_brief_read_through_another_content_folder_is_not_reused(project):
+    """The same file seen from another --content folder is another brief: its links resolve
+    from there, and a link out of that folder is refused."""
+    write_files(project / "content", {"other/cee.md": brief(title="Cee"), "extra/a.md": brief(title="A")})
+    (project / "content/extra/linked.md").symlink_to("../other/cee.md")
+    site.build(options(project))
+    extra = site.Options(**{**vars(options(project, "site2")), "content": project / "content/extra"})
+    with pytest.raises(ContentError) as error:
+        site.build(extra)
+    assert "symbolic link to a file outside the content folder" in str(error.value)

@@ -212,3 +212,20 @@ def test_a_bug_in_a_rebuild_is_reported_and_the_next_build_starts_clean(tmp_path
                            "--config", str(options.config), "--no-cache")
     assert code == 0, err
     assert served_tree(options.out) == served_tree(tmp_path / "clean")
+
+
+def test_an_input_folder_replaced_while_serving_is_watched_again(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
+    server = Server(tmp_path)
+    try:
+        shutil.copytree(server.content, tmp_path / "copy")
+        shutil.rmtree(server.content)
+        wait_for(lambda: "no content folder" in server.output())
+        (tmp_path / "copy").rename(server.content)          # restored from a copy: a new folder
+        wait_for(lambda: "fixed: the site is up to date again" in server.output())
+        (server.content / "a.md").write_text(brief(title="Alpha", body="Two, in the new folder."))
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "new folder" in p and p)
+        assert "explainer-overlay" not in page
+    finally:
+        server.stop()
