@@ -277,8 +277,10 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
         for path, record in list(made.items()):
             yield OutputFile(path, record.key)
         # Each file names its path, so the order they come in does not matter.
+        shared: dict[tuple, tuple] = {}     # one tuple per read, not one per page that made it
         for rendered in stream_in_chunks(render_chunk_of_pages, to_make, options.jobs, ordered=False):
-            made[rendered.file.path] = rendered.record
+            record = rendered.record
+            made[rendered.file.path] = replace(record, reads=tuple(shared.setdefault(r, r) for r in record.reads))
             yield rendered.file
     return Rendering(len(specs), files(), made, entries)
 
