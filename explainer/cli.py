@@ -67,9 +67,9 @@ def content_option(command: argparse.ArgumentParser, project: Path) -> None:
 
 def config_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--cache", type=Path, metavar="DIR",
-                         help="the build cache folder (default: .explainer-cache/ beside site.yml, or beside "
-                              "build.py); it holds the lock and the next version of the site, so it must be on "
-                              "the output folder's file system")
+                         help="the build cache folder (default: .explainer-cache/ beside the --config file, "
+                              "else beside build.py); it holds the lock and the next version of the site, so it "
+                              "must be on the output folder's file system")
     command.add_argument("--config", type=Path, metavar="FILE",
                          help="site settings file (default: site.yml beside build.py, if present)")
     command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")

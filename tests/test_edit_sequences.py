@@ -168,28 +168,11 @@ class AuthorEdits(RuleBasedStateMachine):
         self.edit(slug, file=f"{folder}{stem}.md")
 
     @precondition(lambda self: self.briefs)
-    @rule(data=st.data())
-    def toggle_yaml_error(self, data):
+    @rule(data=st.data(), flag=st.sampled_from(["broken_yaml", "broken_link", "unknown_citation", "draft"]))
+    def toggle(self, data, flag):
+        """Break or fix the YAML, a link or a citation; make a brief a draft or publish it."""
         slug = data.draw(st.sampled_from(sorted(self.briefs)))
-        self.edit(slug, broken_yaml=not self.briefs[slug].broken_yaml)
-
-    @precondition(lambda self: self.briefs)
-    @rule(data=st.data())
-    def toggle_broken_link(self, data):
-        slug = data.draw(st.sampled_from(sorted(self.briefs)))
-        self.edit(slug, broken_link=not self.briefs[slug].broken_link)
-
-    @precondition(lambda self: self.briefs)
-    @rule(data=st.data())
-    def toggle_unknown_citation(self, data):
-        slug = data.draw(st.sampled_from(sorted(self.briefs)))
-        self.edit(slug, unknown_citation=not self.briefs[slug].unknown_citation)
-
-    @precondition(lambda self: self.briefs)
-    @rule(data=st.data())
-    def toggle_draft(self, data):
-        slug = data.draw(st.sampled_from(sorted(self.briefs)))
-        self.edit(slug, draft=not self.briefs[slug].draft)
+        self.edit(slug, **{flag: not getattr(self.briefs[slug], flag)})
 
     @rule(wording=st.sampled_from(["min read", "minutes to read", "min{% if", "min read"]))
     def edit_template(self, wording):
