@@ -72,9 +72,6 @@ class BuildInputs:
         absolute = os.path.abspath(path)
         return next((s.kind for s in self.sets if s.wants(absolute)), None)
 
-    def of_kind(self, kind: str) -> InputSet:
-        return next(s for s in self.sets if s.kind == kind)
-
 
 def declared_inputs(options: Options) -> BuildInputs:
     """Everything a build with these options reads. The only place that says so."""

@@ -2,8 +2,8 @@
 
 What it holds (each entry keyed by a digest of exactly what it was made from):
 
-- `briefs`: a brief and its problems, under the digest of its file's bytes, real path
-  and the path shown in messages;
+- `briefs`: a brief and its problems, under the digest of its file's bytes (and link
+  target), its path, the content folder and the path shown in messages;
 - `bodies`: a rendered body, under its brief's digest; used only while every answer
   it recorded from the link index is still the same;
 - `derived`: each graph part, with the exact arguments it was computed from; used
@@ -77,8 +77,8 @@ def engine_version(salt: str = "") -> str:
 
 
 # -- a JSON codec for our own frozen records, and nothing else ------------------------------
-# Records go out as nested lists in field order (dataclasses.astuple) and come back through
-# explicit constructors: only these types can come out of a cache file, and decoding a
+# Records go out as nested lists in field order and come back through explicit
+# constructors: only these types can come out of a cache file, and decoding a
 # thousand briefs costs a few milliseconds, not a generic walk.
 
 def date_from(row) -> PartialDate | None:
@@ -110,7 +110,7 @@ def date_to(date: PartialDate | None) -> list | None:
 
 
 def brief_to(b: Brief) -> list:
-    """The fields in order, as brief_from reads them (dataclasses.astuple, without its deep copies)."""
+    """The fields in order, as brief_from reads them."""
     return [b.path, b.rel_path, b.slug, b.title, date_to(b.date), date_to(b.updated), b.summary, b.topics,
             b.entities, b.related, b.draft, b.lang, [[f.label, f.value, f.source, f.note, f.line] for f in b.figures],
             [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line]
@@ -146,14 +146,13 @@ def body_to(body: Body) -> str:
 
 class _DigestPickler(pickle.Pickler):
     """Pickles a value for hashing: a Brief or Body stands for itself by its own digest
-    (each is a pure function of what that digest covers), sets are sorted, and the memo
-    is off so that shared objects never change the bytes."""
+    (each is a pure function of what that digest covers), and the memo is off so that
+    shared objects never change the bytes. Pickle is faithful, so equal bytes mean equal
+    values; a set's order may differ between processes, which can only cost a re-use."""
 
     def reducer_override(self, obj):
         if type(obj) in (Brief, Body) and obj.fingerprint:
             return str, (type(obj).__name__ + ":" + obj.fingerprint,)
-        if type(obj) in (set, frozenset):
-            return tuple, (tuple(sorted(obj, key=repr)),)
         if type(obj).__name__ == "mappingproxy":
             return tuple, (tuple(obj.items()),)
         return NotImplemented
