@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -63,6 +62,8 @@ def install(project: Path, python: Path, files: list[Path]) -> None:
     arguments = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     for requirements in files:
         arguments += ["-r", str(requirements)]
+    import subprocess  # here, not at the top: every build would pay for it
+
     if subprocess.call(arguments, cwd=project) != 0:
         say(f"Could not install the dependencies into {project / '.venv'}; see pip's message above. "
             f"Fix the cause and run the command again, or install requirements.txt yourself and set "

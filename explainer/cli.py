@@ -8,7 +8,6 @@ import argparse
 import datetime as dt
 import gc
 import os
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -207,4 +206,6 @@ def build_date() -> dt.date:
 
 
 def run_tests(project: Path, pytest_args: list[str]) -> int:
+    import subprocess  # here, not at the top: every build would pay for it
+
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=project)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ RELATED_POOL = 12
 @dataclass(frozen=True)
 class TimelineEntry:
     plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
+    digest_by_parts = True  # shared by the timeline, topics and entities: digested once
     event: Event
     brief: str                  # slug of the brief the event comes from
 
@@ -31,6 +33,7 @@ class TimelineEntry:
 class Group:
     """A topic or an entity, with everything that mentions it."""
     plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
+    digest_by_parts = True
     slug: str
     name: str
     briefs: tuple[str, ...]     # slugs, newest first
@@ -244,6 +247,11 @@ def related_briefs(briefs: tuple[tuple[str, tuple, tuple], ...]) -> Mapping[str,
     return MappingProxyType(result)
 
 
+related_briefs.stored = (
+    lambda result: json.dumps(dict(result), separators=(",", ":"), ensure_ascii=False),
+    lambda text: MappingProxyType({slug: tuple(related) for slug, related in json.loads(text).items()}))
+
+
 def nearest(sorted_positions: list[int], index: int, count: int) -> list[int]:
     """Up to `count` positions on each side of `index` in a sorted list."""
     middle = bisect.bisect_left(sorted_positions, index)
@@ -291,12 +299,7 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
 
 
 def names_in(brief: Brief, field: str) -> tuple[tuple[str, int], ...]:
-    names = getattr(brief, field)
-    line = brief.line_of(field) if names else 0
-    found = [(name, line) for name in names]
-    for event in brief.events:
-        found += [(name, event.line) for name in getattr(event, field)]
-    return tuple(found)
+    return brief.name_lines[field]
 
 
 def first_index(seen: list, name: str) -> int:

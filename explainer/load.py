@@ -39,7 +39,14 @@ def load_key(path: str, digest: str, content_dir: Path) -> str:
     """A brief is a pure function of its bytes (and link target, in `digest`), its path, the
     content folder (its rel_path, and what counts as a link out of it) and the path shown
     in messages."""
-    return hashlib.sha256(f"{digest}\0{path}\0{content_dir}\0{display_path(path)}".encode()).hexdigest()
+    return key_of_file(path, digest, str(content_dir), os.getcwd())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def key_of_file(path: str, digest: str, content_dir: str, here: str) -> str:
+    # Memoised on every argument it reads (the shown path depends on `here`): the dev
+    # server asks again for every unchanged file on every save.
+    return hashlib.sha256(f"{digest}\0{path}\0{content_dir}\0{shown_path(path, here)}".encode()).hexdigest()
 
 
 def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded:
@@ -67,13 +74,24 @@ def display_path(path: Path) -> str:
     return shown_path(os.fspath(path), os.getcwd())
 
 
-@functools.lru_cache(maxsize=65536)
 def shown_path(path: str, here: str) -> str:
     text = os.path.abspath(path)
-    if text.startswith(here + os.sep):          # the common case, without relpath's cost
-        return Path(text[len(here) + 1:]).as_posix()
-    relative = os.path.relpath(path)
-    return Path(text).as_posix() if relative.startswith("..") else Path(relative).as_posix()
+    if text == here:
+        return "."
+    folder, name = os.path.split(text)
+    shown = shown_folder(folder, here)
+    return name if shown == "." else f"{shown}/{name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def shown_folder(folder: str, here: str) -> str:
+    """Per folder, not per file: a thousand briefs share a few folders."""
+    if folder == here:
+        return "."
+    if folder.startswith(here + os.sep):          # the common case, without relpath's cost
+        return Path(folder[len(here) + 1:]).as_posix()
+    relative = os.path.relpath(folder, here)
+    return Path(folder).as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem]]:

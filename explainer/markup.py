@@ -9,6 +9,7 @@ brief and the link index, so it can be cached and run in worker processes.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import posixpath
 import re
@@ -18,6 +19,12 @@ from urllib.parse import unquote, urlsplit
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.extensions.toc import slugify as toc_slugify
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -25,7 +32,13 @@ from markdown.treeprocessors import Treeprocessor
 from .models import Body, Brief, Heading, Link, LinkIndex, Problem, suggest
 from .urls import output_path, relative_url
 
-EXTENSIONS = ["tables", "footnotes", "fenced_code", "attr_list", "toc", "md_in_html"]
+
+def standard_extensions() -> list[Extension]:
+    """Python-Markdown's own extensions, as objects: by name, Markdown would look them up
+    among every installed package's entry points, which costs more than a brief."""
+    return [TableExtension(), FootnoteExtension(UNIQUE_IDS=False), FencedCodeExtension(), AttrListExtension(),
+            TocExtension(slugify=heading_id, permalink="#", permalink_title="Link to this section"),
+            MarkdownInHtmlExtension()]
 WIKILINK = r"\[\[([^\[\]\n]+?)\]\]"
 CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
 SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref")
@@ -60,12 +73,7 @@ class Renderer:
     def __init__(self, unsafe_html: bool = False):
         self.unsafe_html = unsafe_html
         self.extension = ExplainerExtension()
-        self.md = markdown.Markdown(
-            extensions=EXTENSIONS + [self.extension],
-            extension_configs={"toc": {"slugify": heading_id, "permalink": "#",
-                                       "permalink_title": "Link to this section"},
-                               "footnotes": {"UNIQUE_IDS": False}},
-            output_format="html")
+        self.md = markdown.Markdown(extensions=[*standard_extensions(), self.extension], output_format="html")
 
     def render(self, brief: Brief, index: LinkIndex) -> Body:
         context = Context(brief, index)
@@ -85,6 +93,7 @@ class Renderer:
                     lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
 
 
+@functools.lru_cache(maxsize=16384)
 def plain_text(html_text: str) -> str:
     """The readable words of rendered HTML: tags, citation marks and footnote arrows dropped."""
     without = CITE_MARK.sub("", FOOTNOTE_BACKREF.sub("", html_text))

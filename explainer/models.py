@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 from .dates import PartialDate
@@ -98,6 +99,20 @@ class Brief:
             if name == field:
                 return line
         return 1
+
+    @functools.cached_property
+    def name_lines(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """For 'topics' and 'entities': each name the brief and its events give, with its line.
+        Computed once per Brief object (the object is immutable; the dev server keeps it)."""
+        found = {}
+        for field in ("topics", "entities"):
+            names = getattr(self, field)
+            line = self.line_of(field) if names else 0
+            pairs = [(name, line) for name in names]
+            for event in self.events:
+                pairs += [(name, event.line) for name in getattr(event, field)]
+            found[field] = tuple(pairs)
+        return found
 
 
 @dataclass(frozen=True)

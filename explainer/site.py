@@ -40,7 +40,7 @@ from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
-from .state import PageRecord, ReuseState, value_digest
+from .state import Digester, PageRecord, ReuseState
 from .write import (
     OutputFile,
     staging_folder,
@@ -205,6 +205,7 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
     entries: dict[tuple, tuple] = {}        # read -> (the value it sees now, its entry in a page key)
     texts: dict[tuple, str] = {}            # read -> its entry in a page key
     part = part_reader(graph, extras)
+    value_digest = Digester()
 
     def value_of(read: tuple) -> str:
         text = texts.get(read)

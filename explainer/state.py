@@ -44,17 +44,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .dates import PartialDate
 from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Source
 
-SCHEMA = 4
+SCHEMA = 5
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -62,18 +62,30 @@ STORE_NAME = "store.sqlite"
 
 def engine_version(salt: str = "") -> str:
     """Changes whenever our code, Python or a dependency that shapes output changes.
-    Versions come from package metadata: importing the packages here would cost more
-    than the whole check for an unchanged site."""
-    versions = []
-    for name in OUTPUT_SHAPERS:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=?")
+    Versions come from the installed packages' metadata folders: importing the packages
+    here, or importlib.metadata, would cost more than the whole check for an unchanged site."""
+    installed = installed_versions()
+    versions = [f"{name}={installed.get(name, '?')}" for name in OUTPUT_SHAPERS]
     digest = hashlib.sha256(f"{SCHEMA} {sys.version} {' '.join(versions)} {salt}".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
+
+
+def installed_versions() -> dict[str, str]:
+    """Distribution name (lower case, '-' for '_') -> version, from the `name-version.dist-info`
+    folders on sys.path; the first found wins, as for imports."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info") and "-" in folder:
+                name, _, version = folder[:-len(".dist-info")].partition("-")
+                found.setdefault(name.lower().replace("_", "-").replace(".", "-"), version)
+    return found
 
 
 # -- a JSON codec for our own frozen records, and nothing else ------------------------------
@@ -101,7 +113,10 @@ def brief_from(row) -> Brief:
 
 
 def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...]]:
-    brief, problems = json.loads(text)
+    head, _, body = text.partition("\n")
+    brief, problems = json.loads(head)
+    if brief is not None:
+        brief[BRIEF_BODY] = body
     return (brief_from(brief) if brief is not None else None), problems_from(problems)
 
 
@@ -123,23 +138,33 @@ def problems_to(problems) -> list:
     return [[p.path, p.line, p.message, p.warning] for p in problems]
 
 
+BRIEF_BODY = 15     # where brief_to puts the Markdown source, which goes after the JSON line instead
+
+
 def loaded_to(result: tuple[Brief | None, tuple[Problem, ...]]) -> str:
+    """One line of JSON (which escapes every newline in its strings), then the brief's
+    Markdown as it is: decoding a long text from JSON costs far more than slicing it."""
     brief, problems = result
-    return json.dumps([brief_to(brief) if brief is not None else None, problems_to(problems)],
-                      ensure_ascii=False, separators=(",", ":"))
+    row = brief_to(brief) if brief is not None else None
+    body = ""
+    if row is not None:
+        body, row[BRIEF_BODY] = row[BRIEF_BODY], ""
+    return json.dumps([row, problems_to(problems)], ensure_ascii=False, separators=(",", ":")) + "\n" + body
 
 
 def body_from(text: str) -> Body:
-    html, headings, ids, links, citations, problems, words, lookups, fingerprint = json.loads(text)
+    head, _, html = text.partition("\n")
+    headings, ids, links, citations, problems, words, lookups, fingerprint = json.loads(head)
     return Body(html, tuple(Heading(*h) for h in headings), frozenset(ids), tuple(Link(*k) for k in links),
                 tuple(citations), problems_from(problems), words, tuple(tuple(item) for item in lookups), fingerprint)
 
 
 def body_to(body: Body) -> str:
-    return json.dumps([body.html, [[h.level, h.id, h.text] for h in body.headings], sorted(body.ids),
+    """One line of JSON, then the HTML as it is (see loaded_to)."""
+    return json.dumps([[[h.level, h.id, h.text] for h in body.headings], sorted(body.ids),
                        [[k.target, k.anchor, k.raw, k.line] for k in body.links], body.citations,
                        problems_to(body.problems), body.words, body.lookups, body.fingerprint],
-                      ensure_ascii=False, separators=(",", ":"))
+                      ensure_ascii=False, separators=(",", ":")) + "\n" + body.html
 
 
 # -- digests of graph parts ------------------------------------------------------------------
@@ -165,22 +190,52 @@ def is_plain(value: Any) -> bool:
     return type(value) in PLAIN or getattr(type(value), "plain_record", False)
 
 
+class Digester:
+    """value -> a digest of it, for the values of one build: equal digests mean equal values.
+
+    A Brief or Body is its own fingerprint. A plain value, a record whose fields hold only
+    plain values and such records (its class says `plain_record = True`), or a tuple of
+    those, is its repr, which is faithful for them (dataclass reprs name every field;
+    strings are quoted). A record whose class also says `digest_by_parts = True` (a topic
+    holds its events, which the timeline and every entity holding them also hold), and a
+    tuple holding such records, is made of its parts' digests, each part digested once per
+    object: the memo is by identity, and keeps each object alive so an id is never reused.
+    Anything else is pickled."""
+
+    def __init__(self):
+        self.memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        kind = type(value)
+        if kind in (Brief, Body) and value.fingerprint:
+            return kind.__name__ + ":" + value.fingerprint
+        if kind in PLAIN:
+            return hashlib.sha256(repr(value).encode()).hexdigest()
+        by_parts = getattr(kind, "digest_by_parts", False)
+        if not by_parts and kind is not tuple and getattr(kind, "plain_record", False):
+            return hashlib.sha256(repr(value).encode()).hexdigest()
+        known = self.memo.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if by_parts:
+            text = f"{kind.__qualname__}({','.join(self(getattr(value, f.name)) for f in dataclasses.fields(value))})"
+        elif kind is tuple and all(map(is_plain, value)):
+            text = "parts(" + ",".join(map(self, value)) + ")" if any(
+                getattr(type(v), "digest_by_parts", False) for v in value) else repr(value)
+        else:
+            buffer = _Buffer()
+            pickler = _DigestPickler(buffer, protocol=5)
+            pickler.fast = True
+            pickler.dump(value)
+            text = "pickle:" + buffer.digest.hexdigest()
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        self.memo[id(value)] = (value, digest)
+        return digest
+
+
 def value_digest(value: Any) -> str:
-    """A digest of the value: equal digests mean equal values. A Brief or Body is its own
-    fingerprint; a plain value, a record whose fields hold only plain values and such records
-    (its class says `plain_record = True`), or a tuple of those, is its repr, which is
-    faithful for them (dataclass reprs name every field; strings are quoted); anything
-    else is pickled."""
-    kind = type(value)
-    if kind in (Brief, Body) and value.fingerprint:
-        return kind.__name__ + ":" + value.fingerprint
-    if kind in PLAIN or getattr(kind, "plain_record", False) or (kind is tuple and all(map(is_plain, value))):
-        return hashlib.sha256(repr(value).encode()).hexdigest()
-    buffer = _Buffer()
-    pickler = _DigestPickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return buffer.digest.hexdigest()
+    """A digest of one value (see Digester)."""
+    return Digester()(value)
 
 
 class _Buffer:
@@ -347,13 +402,31 @@ class ReuseState:
 
     # derived graph parts ------------------------------------------------------------------
     def derive(self, name: str, compute, *arguments):
-        """compute(*arguments), or the last result under `name` if the arguments are equal."""
+        """compute(*arguments), or the last result under `name` if the arguments are equal.
+        A function that says how to store its result (`compute.stored = (encode, decode)`,
+        for one that takes only text and tuples of text, whose repr is faithful) is also
+        looked up in the store, under a digest of its arguments' repr, so that a new
+        process does not compute it again."""
         last = self.derived.get(name)
         if last is not None and last[0] == arguments:
             return last[1]
-        result = compute(*arguments)
+        stored = getattr(compute, "stored", None)
+        result = self._stored_part(name, arguments, *stored) if stored else None
+        if result is None:
+            result = compute(*arguments)
+            if stored:
+                key = hashlib.sha256(repr(arguments).encode()).hexdigest()
+                self.unsaved["part:" + name] = {key: stored[0](result)}
         self.derived[name] = (arguments, result)
         return result
+
+    def _stored_part(self, name: str, arguments: tuple, _encode, decode):
+        key = hashlib.sha256(repr(arguments).encode()).hexdigest()
+        text = self.store.get("part:" + name, [key]).get(key)
+        try:
+            return decode(text) if text is not None else None
+        except (ValueError, TypeError, KeyError):
+            return None
 
     def remembered(self, part: str, inputs: str, compute) -> dict[str, str]:
         """compute() -> a JSON-able mapping of text, under a digest of `inputs` (all it reads),
@@ -416,6 +489,8 @@ class ReuseState:
         for part, encode in (("brief", loaded_to), ("body", body_to)):
             if part in unsaved:
                 self.store.put(part, ((k, encode(v)) for k, v in unsaved[part].items()), keep=self.used.get(part))
+        for part in [p for p in unsaved if p.startswith("part:")]:
+            self.store.put(part, unsaved[part], keep=set(unsaved[part]))     # one result per part
         if self.digests is not None:
             self.store.put("digests", {"": json.dumps(self.digests)})
         if "output" not in unsaved or self.output is None:

@@ -172,17 +172,19 @@ def staged_files(staging: Path) -> dict[str, os.stat_result]:
     if staging.is_symlink() or (staging.exists() and not staging.is_dir()):
         remove_file(staging)
     staging.mkdir(mode=0o755, parents=True, exist_ok=True)
-    root = str(staging) + os.sep
-    for folder, dirs, names in os.walk(staging):
-        for name in dirs + names:
-            path = os.path.join(folder, name)
-            if os.path.islink(path):        # nothing we write is a link: someone else's, start over
-                shutil.rmtree(staging)
-                staging.mkdir(mode=0o755)
-                return {}
-        for name in names:
-            path = os.path.join(folder, name)
-            found[path[len(root):].replace(os.sep, "/")] = os.stat(path)
+    waiting = [("", str(staging))]
+    while waiting:
+        prefix, folder = waiting.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():      # nothing we write is a link: someone else's, start over
+                    shutil.rmtree(staging)
+                    staging.mkdir(mode=0o755)
+                    return {}
+                if entry.is_dir(follow_symlinks=False):
+                    waiting.append((prefix + entry.name + "/", entry.path))
+                else:
+                    found[prefix + entry.name] = entry.stat(follow_symlinks=False)
     found.pop(MARKER, None)
     return found
 

@@ -87,6 +87,26 @@ def test_cached_records_come_back_equal():
         assert body_from(body_to(body)) == body
 
 
+def test_bodies_with_newlines_and_line_separators_survive_the_store():
+    """The store keeps a body's HTML and a brief's Markdown after one line of JSON: a newline,
+    U+2028 or a backslash in them must come back exactly."""
+    from explainer.models import Body, Heading, Link, Problem
+    from explainer.state import body_from, body_to
+    html = 'first\nsecond\u2028third\\n "quoted"\r\n\n'
+    body = Body(html, (Heading(2, "a\nb", "A\nB"),), frozenset({"x"}), (Link("t", "", "[[t]]", 3),), ("s",),
+                (Problem("p.md", 1, "line\nbreak"),), 5, (("title", "t", "T\n"),), "f")
+    assert body_from(body_to(body)) == body
+
+
+def test_engine_version_reads_the_same_versions_as_importlib_metadata():
+    from importlib import metadata
+
+    from explainer.state import OUTPUT_SHAPERS, installed_versions
+    found = installed_versions()
+    assert {name: found.get(name) for name in OUTPUT_SHAPERS} == {name: metadata.version(name)
+                                                                   for name in OUTPUT_SHAPERS}
+
+
 def test_a_settled_file_changed_in_place_is_hashed_again(tmp_path):
     """The digest memo is used only for a file whose inode, size, mtime and ctime are as
     they were, and only once its last change was well before it was hashed."""
