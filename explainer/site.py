@@ -178,6 +178,8 @@ def environment(options: Options, state: ReuseState, snapshot: Snapshot) -> jinj
 
 # -- render, with re-use ------------------------------------------------------------
 
+TEMPLATES = ("<templates>", "")     # the entry that holds the template fingerprints the pages used
+
 @dataclass(frozen=True)
 class Rendered:
     file: OutputFile
@@ -204,8 +206,12 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
     records, last = state.page_records(), state.entries
     entries: dict[tuple, tuple] = {}        # read -> (the value it sees now, its entry in a page key)
     texts: dict[tuple, str] = {}            # read -> its entry in a page key
+    changed: set[tuple] = set()             # reads whose entry is not the very one of the last build
     part = part_reader(graph, extras)
     value_digest = Digester()
+    entries[TEMPLATES] = (fingerprints, "")
+    before = last.get(TEMPLATES)
+    same_templates = before is not None and before[0] is fingerprints
 
     def value_of(read: tuple) -> str:
         text = texts.get(read)
@@ -216,6 +222,7 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
                 known = before
             else:
                 known = (value, f"{read!r}\0{'missing' if value is MISSING else value_digest(value)}")
+                changed.add(read)
             entries[read], text = known, known[1]
             texts[read] = text
         return text
@@ -234,10 +241,13 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
     def still_good(spec: PageSpec) -> PageRecord | None:
         """The page's record, if its key holds for this graph and the output folder has its file."""
         record, old = records.get(spec.path), existing.get(spec.path)
-        if (record is not None and record.spec == fields_of(spec) and old is not None
-                and old.key == record.key and reads_key(head(spec), record.reads, texts.__getitem__) == record.key):
+        if record is None or record.spec != fields_of(spec) or old is None or old.key != record.key:
+            return None
+        if same_templates and changed.isdisjoint(record.reads):
+            # Every entry its key was made from is the very same one, in this same process
+            # (the last build's records and entries are kept together): the key holds as is.
             return record
-        return None
+        return record if reads_key(head(spec), record.reads, texts.__getitem__) == record.key else None
 
     def page(spec: PageSpec) -> Rendered:
         fields, old = fields_of(spec), existing.get(spec.path)
