@@ -48,9 +48,16 @@ def make_corpus(n: int, folder: Path, fmt: str = "generic") -> Path:
     return target
 
 
+def user_environment() -> dict[str, str]:
+    """As a user's shell has it: Python keeps its compiled modules (some machines turn that
+    off for every process), and build.py runs in the environment it was started in."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return dict(env, EXPLAINER_NO_VENV="1")
+
+
 def timed(command: list[str], cwd: Path = PROJECT) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS in MB of the process itself)."""
-    env = dict(os.environ, EXPLAINER_NO_VENV="1")
+    env = user_environment()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -115,7 +122,7 @@ def serve_edit_to_page(n: int, edits: int, work: Path) -> list[float]:
     out = work / f"serve-{n}"
     fresh(out)
     log = work / f"serve-{n}.log"
-    env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
+    env = dict(user_environment(), PYTHONUNBUFFERED="1")
     port = 20000 + os.getpid() % 20000
     server = subprocess.Popen([PYTHON, str(PROJECT / "build.py"), "serve", "--content", str(corpus), "--out",
                                str(out), "--port", str(port), "--cache", str(work / f"cache-serve-{n}")],

@@ -5,6 +5,7 @@ Exit status: 0 success, 1 content problems, 2 usage problems.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -102,6 +103,8 @@ def main(argv: list[str], project: Path) -> int:
         print(f"build.py: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ContentError as error:
+        for hint in error.hints:
+            print(f"hint: {hint}", file=sys.stderr)
         print_problems(error.problems)
         return EXIT_CONTENT
 
@@ -118,10 +121,16 @@ def run(args: argparse.Namespace, project: Path) -> int:
     if args.command == "check":
         from . import site
         report = site.check(options)
+        if args.strict and report.warnings:
+            # A failing check never starts with OK: with --strict a warning is an error.
+            print_problems([dataclasses.replace(w, warning=False) for w in report.warnings], verb="")
+            print(f"check --strict failed: {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+                  " counted as errors", file=sys.stderr)
+            return EXIT_CONTENT
         print_problems(report.warnings)
         print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
               + (f", {len(report.warnings)} warnings" if report.warnings else ""))
-        return EXIT_CONTENT if args.strict and report.warnings else EXIT_OK
+        return EXIT_OK
     from .freshness import build  # imports the engine only when there is work for it
     report = build(options)
     print_problems(report.warnings)
@@ -148,13 +157,22 @@ def make_options(args: argparse.Namespace, project: Path) -> Options:
                         unsafe_html=args.unsafe_html, cache=getattr(args, "cache", None))
 
 
-def print_problems(problems) -> None:
+def print_problems(problems, verb: str = "; nothing was written") -> None:
     errors = [p for p in problems if not p.warning]
     if errors:
-        print(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found; nothing was written:",
-              file=sys.stderr)
+        print(problem_count(errors) + f" found{verb}:", file=sys.stderr)
     for problem in problems:
-        print(str(problem), file=sys.stderr)
+        print(("  " if problem.cause else "") + str(problem), file=sys.stderr)     # under its cause
+
+
+def problem_count(errors) -> str:
+    """'3 problems', or '1 problem (and 6 that follow from it)': the count an author fixes."""
+    roots = sum(1 for p in errors if not p.cause)
+    following = len(errors) - roots
+    text = f"{roots} problem{'s' if roots != 1 else ''}"
+    if following:
+        text += f" (and {following} that follow{'s' if following == 1 else ''} from {'it' if roots == 1 else 'them'})"
+    return text
 
 
 def shown(path: Path) -> str:

@@ -5,6 +5,7 @@ render stage only reads the result."""
 from __future__ import annotations
 
 import bisect
+import difflib
 import heapq
 import json
 from collections import Counter, defaultdict
@@ -86,8 +87,10 @@ class SiteGraph:
     meta: Mapping[str, Meta]
     labels: Mapping[tuple[str, str], str]      # ("topic", slug) -> name as shown
 
-def link_index(briefs: tuple[Brief, ...]) -> LinkIndex:
-    return LinkIndex(titles={b.slug: b.title for b in briefs}, paths={b.rel_path: b.slug for b in briefs})
+def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None) -> LinkIndex:
+    """Titles by slug, slugs by file; a file that failed to load keeps its slug, with no title."""
+    return LinkIndex(titles={b.slug: b.title for b in briefs},
+                     paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}})
 
 
 def duplicate_slugs(briefs: tuple[Brief, ...]) -> list[Problem]:
@@ -116,14 +119,22 @@ def compute(_name, function, *arguments):
 
 
 def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: SiteConfig,
-                include_drafts: bool, derive=compute) -> tuple[SiteGraph, list[Problem]]:
+                include_drafts: bool, derive=compute, failed: Mapping[str, str] | None = None,
+                ) -> tuple[SiteGraph, list[Problem]]:
     """The site graph. Each derived part is `derive(name, function, *arguments)`: the function
     sees only its arguments, plain rows taken from the briefs, so a memo keyed by equal
-    arguments can never hand back a part made from inputs it did not compare."""
+    arguments can never hand back a part made from inputs it did not compare. `failed`
+    holds the slugs of files whose front matter failed, with their paths: links to them
+    follow from that error and are reported under it."""
     public = published(briefs, include_drafts)
     by_slug = {b.slug: b for b in briefs}
-    problems = link_problems(briefs, bodies, by_slug, include_drafts)
-    problems += related_problems(briefs, by_slug, include_drafts)
+    failed = failed or {}
+    renames = likely_renames(briefs, bodies, by_slug, failed)
+    problems = link_problems(briefs, bodies, by_slug, include_drafts, failed, renames)
+    problems += related_problems(briefs, by_slug, include_drafts, failed, renames)
+    problems += [Problem(renamed.path, 1, f"looks like a rename of {old!r}: add `slug: {old}` to its front matter "
+                                          "to keep the links to it working")
+                 for old, renamed in sorted(renames.items())]
     in_file_order = sorted(public, key=lambda b: b.rel_path)
     events = derive("timeline", timeline, tuple((b.slug, b.events) for b in in_file_order))
     topics, topic_slugs, topic_problems = derive("topics", group_names, name_rows(in_file_order, "topics"),
@@ -176,14 +187,14 @@ def cards(rows: tuple) -> Mapping[str, Card]:
     return MappingProxyType({row[0]: Card(*row) for row in rows})
 
 
-def link_problems(briefs, bodies, by_slug, include_drafts) -> list[Problem]:
+def link_problems(briefs, bodies, by_slug, include_drafts, failed, renames) -> list[Problem]:
     problems = []
     for brief in briefs:
         for link in bodies[brief.slug].links:
             target = by_slug.get(link.target)
             if target is None:      # the body's answers said it exists: never trust, check
-                problems.append(Problem(brief.path, link.line, f"link {link.raw!r}: no brief with slug "
-                                                               f"{link.target!r}{suggest(link.target, by_slug)}"))
+                problems.append(missing_target(brief, link.line, f"link {link.raw!r}", link.target, by_slug,
+                                               failed, renames))
             elif target.draft and not brief.draft and not include_drafts:
                 problems.append(Problem(brief.path, link.line,
                                         f"link {link.raw!r} points at the draft {target.path}; publish it "
@@ -195,14 +206,71 @@ def link_problems(briefs, bodies, by_slug, include_drafts) -> list[Problem]:
     return problems
 
 
-def related_problems(briefs, by_slug, include_drafts) -> list[Problem]:
+def missing_target(brief: Brief, line: int, what: str, slug: str, by_slug, failed, renames) -> Problem:
+    """A reference to a slug no brief has: its own error, or one that follows from another."""
+    if slug in failed:
+        return Problem(brief.path, line, f"{what} cannot be checked because {failed[slug]} has an error",
+                       cause=failed[slug])
+    if slug in renames:
+        return Problem(brief.path, line, f"{what}: no brief with slug {slug!r} (see the rename above)",
+                       cause=renames[slug].path)
+    hint = suggest(slug, by_slug) or ("; list the slugs of existing briefs" if what == "related"
+                                      else "; fix the slug or write that brief")
+    return Problem(brief.path, line, f"{what}: no brief with slug {slug!r}{hint}")
+
+
+def wanted_by(briefs, bodies) -> dict[str, set[str]]:
+    """Slug -> the briefs that link to it or list it as related."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for brief in briefs:
+        for link in bodies[brief.slug].links:
+            wanted[link.target].add(brief.slug)
+        for slug in brief.related:
+            wanted[slug].add(brief.slug)
+    return wanted
+
+
+def likely_renames(briefs, bodies, by_slug, failed) -> dict[str, Brief]:
+    """Missing slug -> the brief whose file was most likely renamed from it. A missing slug
+    that two or more briefs still name (one is more likely a typo) is matched with the
+    closest brief that nobody names and whose slug comes from its file name. Decided from
+    the content alone, so a clean build and the dev server say the same."""
+    wanted = wanted_by(briefs, bodies)
+    missing = sorted(slug for slug, sources in wanted.items()
+                     if slug not in by_slug and slug not in failed and len(sources) >= 2)
+    if not missing:
+        return {}
+    candidates = {b.slug: b for b in briefs if b.slug not in wanted and not any(n == "slug" for n, _ in b.lines)}
+    renames: dict[str, Brief] = {}
+    for slug in missing:
+        close = difflib.get_close_matches(slug, list(candidates), n=1, cutoff=0.6)
+        if close:
+            renames[slug] = candidates.pop(close[0])
+    return renames
+
+
+def renames_since(before: set[str], briefs, bodies, failed) -> list[tuple[str, Brief]]:
+    """(old slug, brief) for each slug that the last good site had, that some brief still
+    names, and that no brief has now, paired with the closest brief that is new since."""
+    by_slug = {b.slug for b in briefs}
+    gone = sorted(slug for slug in wanted_by(briefs, bodies) if slug in before and slug not in by_slug
+                  and slug not in failed)
+    new = {b.slug: b for b in briefs if b.slug not in before}
+    found = []
+    for slug in gone:
+        close = difflib.get_close_matches(slug, list(new), n=1, cutoff=0.3) or (list(new) if len(new) == 1 else [])
+        if close:
+            found.append((slug, new.pop(close[0])))
+    return found
+
+
+def related_problems(briefs, by_slug, include_drafts, failed, renames) -> list[Problem]:
     problems = []
     for brief in briefs:
         for slug in brief.related:
             line = brief.line_of("related")
             if slug not in by_slug:
-                problems.append(Problem(brief.path, line, f"related: no brief with slug {slug!r}"
-                                        f"{suggest(slug, by_slug) or '; list the slugs of existing briefs'}"))
+                problems.append(missing_target(brief, line, "related", slug, by_slug, failed, renames))
             elif by_slug[slug].draft and not brief.draft and not include_drafts:
                 problems.append(Problem(brief.path, line,
                                         f"related: {slug!r} is a draft; publish it or build with --drafts"))

@@ -3,6 +3,7 @@ into frozen `Brief` records. Never raises for a content error: every problem
 is collected with its file and line and returned beside the briefs."""
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import os
@@ -33,6 +34,8 @@ class Loaded:
     problems: tuple[Problem, ...]
     fresh: dict = field(default_factory=dict, compare=False, repr=False)   # load key -> result, parsed now
     keys: frozenset = frozenset()           # the load key of every file read
+    failed: dict = field(default_factory=dict)    # slug -> path shown, of each file whose front matter failed
+    failed_paths: dict = field(default_factory=dict)    # its path in the content folder -> that slug
 
 
 def load_key(path: str, digest: str, content_dir: Path) -> str:
@@ -55,18 +58,21 @@ def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded
     content_dir = Path(os.path.abspath(content_dir))        # the snapshot's paths are absolute
     keys = {path: load_key(path, digest, content_dir) for path, digest in files.items()}
     earlier = known(list(keys.values())) if known is not None else {}
-    briefs, problems, fresh = [], [], {}
+    briefs, problems, fresh, failed, failed_paths = [], [], {}, {}, {}
     for path, key in keys.items():
         if key in earlier:
-            brief, found = earlier[key]
+            brief, found, slug = earlier[key]
         else:
-            brief, found = load_brief(Path(path), content_dir)
+            brief, found, slug = load_brief(Path(path), content_dir)
             brief = replace(brief, fingerprint=key) if brief is not None else None
-            fresh[key] = (brief, tuple(found))
+            fresh[key] = (brief, tuple(found), slug)
         problems.extend(found)
         if brief is not None:
             briefs.append(brief)
-    return Loaded(tuple(briefs), tuple(problems), fresh, frozenset(keys.values()))
+        elif found:
+            failed.setdefault(slug, found[0].path)
+            failed_paths[Path(path).relative_to(content_dir).as_posix()] = slug
+    return Loaded(tuple(briefs), tuple(problems), fresh, frozenset(keys.values()), failed, failed_paths)
 
 
 def display_path(path: Path) -> str:
@@ -94,23 +100,36 @@ def shown_folder(folder: str, here: str) -> str:
     return Path(folder).as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
-def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem]]:
-    shown = display_path(path)
+def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem], str]:
+    """The brief, its problems, and its slug; a file whose front matter cannot be read
+    still has the slug it asks for (or its file name's), so that links to it wait on its
+    fix instead of reporting a missing brief each."""
+    shown, text = display_path(path), ""
     try:
         text = read_text(path, content_dir)
         split = split_front_matter(text)
         data, lines = parse_yaml(split.front, split.front_line)
     except FrontMatterError as error:
-        return None, [Problem(shown, error.line, str(error))]
+        return None, [Problem(shown, error.line, str(error))], intended_slug(path, text)
     except OSError as error:
-        return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")]
+        return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")], path.stem
     if not isinstance(data, dict):
         return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
-                                                       "e.g. 'title: ...'")]
+                                                       "e.g. 'title: ...'")], intended_slug(path, text)
     fields = Fields(shown, lines)
     rel_path = path.relative_to(content_dir).as_posix()
     brief = validate_brief(data, fields, rel_path, split.body, split.body_line)
-    return brief, fields.problems
+    return brief, fields.problems, brief.slug
+
+
+SLUG_LINE = re.compile(r"^slug:[ \t]*[\"']?([a-z0-9]+(?:-[a-z0-9]+)*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def intended_slug(path: Path, text: str) -> str:
+    """The slug a file that could not be parsed would have: its `slug:` line, or its name."""
+    front = text.split("\n---", 1)[0]
+    found = SLUG_LINE.search(front)
+    return found.group(1) if found else path.stem
 
 
 def read_text(path: Path, content_dir: Path) -> str:
@@ -215,8 +234,29 @@ class Fields:
     def warn_unknown(self, data: dict, key: tuple, known: tuple[str, ...]) -> None:
         for name in data:
             if name not in known:
-                self.problem(key + (str(name),), f"unknown key '{name}' is ignored "
-                                                 f"(known keys: {', '.join(known)})", warning=True)
+                meant = meant_key(str(name), known)
+                hint = f"; did you mean '{meant}'?" if meant else f" (known keys: {', '.join(known)})"
+                self.problem(key + (str(name),), f"unknown key '{name}' is ignored{hint}", warning=True)
+
+
+# Keys other tools use for ours: Hugo and Jekyll say tags and categories, feeds say description.
+OTHER_TOOLS_KEYS = {"tags": "topics", "tag": "topics", "categories": "topics", "category": "topics",
+                    "keywords": "topics", "people": "entities", "persons": "entities", "organisations": "entities",
+                    "organizations": "entities", "places": "entities", "description": "summary",
+                    "excerpt": "summary", "abstract": "summary", "lastmod": "updated", "modified": "updated",
+                    "published": "date", "see_also": "related", "references": "sources", "name": "title",
+                    "headline": "title", "to": "end", "until": "end", "link": "url", "href": "url"}
+
+
+def meant_key(name: str, known: tuple[str, ...]) -> str | None:
+    """The known key an unknown one most likely means: another tool's name for it, or a near miss."""
+    lowered = name.lower()
+    if lowered in known:
+        return lowered
+    if OTHER_TOOLS_KEYS.get(lowered) in known:
+        return OTHER_TOOLS_KEYS[lowered]
+    close = difflib.get_close_matches(lowered, known, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def describe(value: object) -> str:

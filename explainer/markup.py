@@ -145,14 +145,12 @@ class Context:
     def link_to(self, slug: str, anchor: str, raw: str, needle: str) -> str:
         """Record a link to a brief and return its href from this page."""
         line = self.line_of(needle)
+        self.links.append(Link(slug, anchor, raw, line))
         if self.title_of(slug) is None:
-            self.problem(line, f"link {raw!r}: no brief with slug {slug!r}"
-                               f"{suggest(slug, self.index.titles) or '; fix the slug or write that brief'}")
-            return "#"
+            return "#"      # the link stage reports it: it knows which files failed and which look renamed
         if slug == self.brief.slug and not anchor:
             self.problem(line, f"link {raw!r} points at this brief itself; remove it or add a #heading",
                          warning=True)
-        self.links.append(Link(slug, anchor, raw, line))
         return relative_url(self.page, output_path("brief", slug), anchor)
 
     def slug_of_path(self, path: str, raw: str) -> str:

@@ -15,6 +15,7 @@ class Problem:
     line: int
     message: str
     warning: bool = False
+    cause: str = ""     # the file whose own error this one follows from ("" for a root cause)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -22,16 +23,34 @@ class Problem:
         return f"{where}: {kind}{self.message}"
 
 
-class ContentError(Exception):
-    """The input has problems; carries every one of them, sorted."""
+def in_reading_order(problems) -> tuple[Problem, ...]:
+    """Root causes first, each followed by the problems that follow from it, then the
+    warnings: the first line an author reads is always something to fix in its own file."""
+    problems = sorted(set(problems))
+    roots = [p for p in problems if not p.cause and not p.warning]
+    followers: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.cause and not problem.warning:
+            followers.setdefault(problem.cause, []).append(problem)
+    ordered = []
+    for root in roots:
+        ordered.append(root)
+        ordered += followers.pop(root.path, [])
+    ordered += [p for group in followers.values() for p in group]      # a cause with no error left
+    return tuple(ordered + [p for p in problems if p.warning])
 
-    def __init__(self, problems):
-        self.problems = tuple(sorted(problems))
+
+class ContentError(Exception):
+    """The input has problems; carries every one of them, root causes first."""
+
+    def __init__(self, problems, hints: tuple[str, ...] = ()):
+        self.problems = in_reading_order(problems)
+        self.hints = tuple(hints)   # what the last good build suggests about the cause (see site.rename_hints)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self):
         # Raised in worker processes too; comes back whole, not rebuilt from its message.
-        return type(self), (self.problems,)
+        return type(self), (self.problems, self.hints)
 
 
 class UsageError(Exception):

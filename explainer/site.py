@@ -32,10 +32,10 @@ import jinja2.meta
 from .config import load_config
 from .freshness import build, open_state  # noqa: F401 - build is the pipeline's entry point
 from .inputs import Snapshot, declared_inputs, take_snapshot
-from .link import SiteGraph, build_graph, duplicate_slugs, link_index
+from .link import SiteGraph, build_graph, duplicate_slugs, link_index, renames_since
 from .load import display_path, load_content
 from .markup import Renderer
-from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError
+from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError, in_reading_order
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
@@ -93,13 +93,25 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
     problems += list(loaded.problems)
     problems += duplicate_slugs(loaded.briefs)
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs), state, options.jobs, options.unsafe_html)
+    bodies = render_bodies(briefs, link_index(briefs, loaded.failed_paths), state, options.jobs, options.unsafe_html)
     problems += [p for body in bodies.values() for p in body.problems]
-    graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive)
-    problems += link_found + start_here_problems(config, graph, options)
+    graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive, loaded.failed)
+    problems += link_found + start_here_problems(config, graph, options, loaded.failed)
     if any(not p.warning for p in problems):
-        raise ContentError(problems)
-    return graph, sorted(problems)
+        raise ContentError(problems, rename_hints(state, briefs, bodies, loaded.failed, problems))
+    return graph, list(in_reading_order(problems))
+
+
+def rename_hints(state: ReuseState, briefs, bodies, failed, problems) -> tuple[str, ...]:
+    """What the last good site of this output folder says of slugs that are gone: a file
+    that appeared since is probably the renamed brief. Said beside the problems, not as
+    one: the problems are those of a clean build, with or without a last good site."""
+    files = (state.output or {}).get("files", {})
+    before = {path[len("briefs/"):-len(".html")] for path in files if path.startswith("briefs/")}
+    said = " ".join(p.message for p in problems)
+    return tuple(f"{brief.path} looks like a rename of {old!r}: add `slug: {old}` to it to keep the links working"
+                 for old, brief in renames_since(before, briefs, bodies, failed)
+                 if f"looks like a rename of {old!r}" not in said)
 
 
 def unique_briefs(briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
@@ -110,11 +122,12 @@ def unique_briefs(briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
     return tuple(seen.values())
 
 
-def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options) -> list[Problem]:
-    # A warning, not an error: the same site.yml serves any --content folder.
+def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options, failed) -> list[Problem]:
+    # A warning, not an error: the same site.yml serves any --content folder. A brief that
+    # failed to load is reported by its own error.
     path = display_path(options.config_file())
     return [Problem(path, 0, f"start_here: no published brief with slug {slug!r}; it is left out", warning=True)
-            for slug in config.start_here if slug not in graph.by_slug]
+            for slug in config.start_here if slug not in graph.by_slug and slug not in failed]
 
 
 # -- templates ------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from typing import Any
 from .dates import PartialDate
 from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Source
 
-SCHEMA = 5
+SCHEMA = 6
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -112,12 +112,12 @@ def brief_from(row) -> Brief:
                  body, body_line, tuple(tuple(pair) for pair in lines), fingerprint)
 
 
-def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...]]:
+def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...], str]:
     head, _, body = text.partition("\n")
-    brief, problems = json.loads(head)
+    brief, problems, slug = json.loads(head)
     if brief is not None:
         brief[BRIEF_BODY] = body
-    return (brief_from(brief) if brief is not None else None), problems_from(problems)
+    return (brief_from(brief) if brief is not None else None), problems_from(problems), str(slug)
 
 
 def date_to(date: PartialDate | None) -> list | None:
@@ -135,21 +135,21 @@ def brief_to(b: Brief) -> list:
 
 
 def problems_to(problems) -> list:
-    return [[p.path, p.line, p.message, p.warning] for p in problems]
+    return [[p.path, p.line, p.message, p.warning, p.cause] for p in problems]
 
 
 BRIEF_BODY = 15     # where brief_to puts the Markdown source, which goes after the JSON line instead
 
 
-def loaded_to(result: tuple[Brief | None, tuple[Problem, ...]]) -> str:
+def loaded_to(result: tuple[Brief | None, tuple[Problem, ...], str]) -> str:
     """One line of JSON (which escapes every newline in its strings), then the brief's
     Markdown as it is: decoding a long text from JSON costs far more than slicing it."""
-    brief, problems = result
+    brief, problems, slug = result
     row = brief_to(brief) if brief is not None else None
     body = ""
     if row is not None:
         body, row[BRIEF_BODY] = row[BRIEF_BODY], ""
-    return json.dumps([row, problems_to(problems)], ensure_ascii=False, separators=(",", ":")) + "\n" + body
+    return json.dumps([row, problems_to(problems), slug], ensure_ascii=False, separators=(",", ":")) + "\n" + body
 
 
 def body_from(text: str) -> Body:
@@ -331,7 +331,7 @@ class ReuseState:
     """See the module's docstring: what this holds, who changes it, what always holds."""
     version: str
     store: Store
-    briefs: dict[str, tuple[Brief | None, tuple[Problem, ...]]] = dataclasses.field(default_factory=dict)
+    briefs: dict[str, tuple[Brief | None, tuple[Problem, ...], str]] = dataclasses.field(default_factory=dict)
     bodies: dict[str, Body] = dataclasses.field(default_factory=dict)
     derived: dict[str, tuple[tuple, Any]] = dataclasses.field(default_factory=dict)
     pages: dict[str, PageRecord] = dataclasses.field(default_factory=dict)
@@ -369,7 +369,7 @@ class ReuseState:
         return self.digests
 
     # briefs ---------------------------------------------------------------------------------
-    def known_briefs(self, keys: list[str]) -> dict[str, tuple[Brief | None, tuple[Problem, ...]]]:
+    def known_briefs(self, keys: list[str]) -> dict[str, tuple[Brief | None, tuple[Problem, ...], str]]:
         found = {k: self.briefs[k] for k in keys if k in self.briefs}
         for key, text in self.store.get("brief", [k for k in keys if k not in found]).items():
             try:

@@ -137,3 +137,81 @@ def test_template_error_names_the_template(tmp_path):
                            project=project)
     assert code == 1
     assert "templates/timeline.html:2: template error: 'no_such_name' is undefined" in err
+
+
+# -- the root cause first (issue 12) ---------------------------------------------------------
+
+def test_links_to_a_brief_with_broken_yaml_follow_from_its_error(make_site):
+    """One YAML mistake in x.md: its error comes first, and the links to x are listed under
+    it as following from it, not as missing briefs of their own."""
+    run = make_site({"x.md": "---\ntitle: Broken: colon\ndate: 2024-01-01\nsummary: S.\n---\nx\n",
+                     "a.md": brief(title="A", body="See [[x]] and [the file](x.md)."),
+                     "b.md": brief(title="B", body="Also [[x#part]].", related="[x]")})
+    assert run.code == 1
+    lines = run.err.replace(f"{run.content.as_posix()}/", "").splitlines()
+    assert lines[0] == "1 problem (and 4 that follow from it) found; nothing was written:", run.err
+    assert lines[1].startswith("x.md:2: YAML error:"), run.err
+    followers = lines[2:]
+    assert len(followers) == 4 and all(line.startswith("  ") for line in followers), run.err
+    assert all("because x.md has an error" in line for line in followers), run.err
+    assert "no brief with slug" not in run.err
+
+
+def test_a_renamed_brief_gets_one_hint_with_the_fix(make_site):
+    """Renaming old-name.md (linked from three briefs) to new-name.md: the first line says
+    which file looks renamed and the one-line fix; the broken links are listed under it."""
+    files = {"new-name.md": brief(title="Renamed"),
+             "a.md": brief(title="A", body="See [[old-name]]."),
+             "b.md": brief(title="B", body="See [[old-name]]."),
+             "c.md": brief(title="C", related="[old-name]")}
+    run = make_site(files)
+    assert run.code == 1
+    lines = run.err.replace(f"{run.content.as_posix()}/", "").splitlines()
+    assert lines[1] == ("new-name.md:1: looks like a rename of 'old-name': add `slug: old-name` to its front "
+                        "matter to keep the links to it working"), run.err
+    assert len(lines) == 5 and all(line.startswith("  ") and "(see the rename above)" in line
+                                   for line in lines[2:]), run.err
+    files["new-name.md"] = brief(title="Renamed", slug="old-name")     # the fix it names
+    assert make_site(files).code == 0
+
+
+def test_a_single_mistyped_link_is_a_typo_not_a_rename(make_site):
+    run = make_site({"a.md": brief(body="See [[tarde]]."), "trade.md": GOOD})
+    assert "did you mean 'trade'?" in run.err and "rename" not in run.err
+
+
+def test_a_rename_since_the_last_good_build_is_hinted_even_for_one_link(make_site):
+    """With the last good site at hand (the build cache), a slug that disappeared and a
+    file that appeared are paired, even when only one brief links to the old slug."""
+    assert make_site({"a.md": brief(body="See [[sco-summit]]."), "sco-summit.md": GOOD}).code == 0
+    run = make_site({})
+    assert run.code == 0
+    (run.content / "sco-summit.md").rename(run.content / "islamabad-meeting.md")
+    run = make_site({})
+    assert run.code == 1
+    assert "hint: " in run.err and "islamabad-meeting.md looks like a rename of 'sco-summit': add " \
+                                   "`slug: sco-summit` to it to keep the links working" in run.err, run.err
+    first = run.err.splitlines()[0]
+    assert first.startswith("hint: "), run.err
+
+
+@pytest.mark.parametrize("key, meant", [("tags", "topics"), ("topcis", "topics"), ("Summary", "summary"),
+                                        ("entites", "entities"), ("colour", None)])
+def test_an_unknown_key_names_the_key_it_probably_means(make_site, key, meant):
+    run = make_site({"a.md": brief(**{key: "[x]"})}, command="check")
+    assert run.code == 0
+    if meant:
+        assert f"unknown key '{key}' is ignored; did you mean '{meant}'?" in run.err, run.err
+    else:
+        assert f"unknown key '{key}' is ignored (known keys: title, date," in run.err, run.err
+
+
+def test_check_strict_with_warnings_fails_without_saying_ok(make_site):
+    run = make_site({"a.md": brief(tags="[trade]")}, command="check")
+    assert run.code == 0 and run.out.startswith("OK") and "warning" in run.err
+    run = make_site({}, "--strict", command="check")
+    assert run.code == 1
+    assert "OK" not in run.out and "warning:" not in run.err, (run.out, run.err)
+    assert "a.md:5: tags: unknown key 'tags' is ignored; did you mean 'topics'?" in run.err.replace(
+        f"{run.content.as_posix()}/", ""), run.err
+    assert "check --strict failed: 1 warning counted as errors" in run.err
