@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .models import ContentError, UsageError
+from .models import PLACEHOLDER_BODY, PLACEHOLDER_HEADINGS, PLACEHOLDER_SUMMARY, ContentError, UsageError, problem_count
 from .options import Options
 from .parallel import default_jobs
 
@@ -42,6 +42,10 @@ def parser(project: Path) -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
     new = commands.add_parser("new", help="start a new brief from a front-matter skeleton")
     new.add_argument("title", help="title of the brief; its slug names the file")
+    new.add_argument("--in", dest="folder", metavar="FOLDER",
+                     help="folder inside the content folder to put it in, e.g. trade")
+    new.add_argument("--slug", help="its slug and file name (default: made from the title), "
+                                    "lowercase letters, digits and hyphens")
     content_option(new, project)
     serve = commands.add_parser("serve", help="build, serve with live reload, rebuild on every save",
                                 description="Build the site, serve it on a local address, and rebuild and "
@@ -72,7 +76,14 @@ def config_options(command: argparse.ArgumentParser) -> None:
                               "must be on the output folder's file system")
     command.add_argument("--config", type=Path, metavar="FILE",
                          help="site settings file (default: site.yml beside build.py, if present)")
-    command.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
+    if command.prog.endswith(" serve"):
+        command.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
+                             help="show briefs marked draft: true, each with a 'Draft' banner (the default "
+                                  "while serving); --no-drafts writes exactly what 'build' writes")
+    else:
+        command.add_argument("--drafts", action="store_true",
+                             help="include briefs marked draft: true, each with a 'Draft' banner; feeds, the "
+                                  "sitemap and the data exports still leave them out")
     command.add_argument("--unsafe-html", action="store_true",
                          help="keep HTML in briefs exactly as written, scripts included (for trusted sites only; "
                               "by default it is cleaned of scripts, event handlers and javascript: links)")
@@ -113,7 +124,7 @@ def run(args: argparse.Namespace, project: Path) -> int:
     if args.command == "test":
         return run_tests(project, args.pytest_args)
     if args.command == "new":
-        return new_brief(args.content, args.title)
+        return new_brief(args.content, args.title, args.folder, args.slug)
     options = make_options(args, project)
     if args.command == "serve":
         from .serve import serve
@@ -165,16 +176,6 @@ def print_problems(problems, verb: str = "; nothing was written") -> None:
         print(("  " if problem.cause else "") + str(problem), file=sys.stderr)     # under its cause
 
 
-def problem_count(errors) -> str:
-    """'3 problems', or '1 problem (and 6 that follow from it)': the count an author fixes."""
-    roots = sum(1 for p in errors if not p.cause)
-    following = len(errors) - roots
-    text = f"{roots} problem{'s' if roots != 1 else ''}"
-    if following:
-        text += f" (and {following} that follow{'s' if following == 1 else ''} from {'it' if roots == 1 else 'them'})"
-    return text
-
-
 def shown(path: Path) -> str:
     relative = os.path.relpath(path)
     return (path.as_posix() if relative.startswith("..") else relative) + "/"
@@ -183,7 +184,7 @@ def shown(path: Path) -> str:
 SKELETON = """---
 title: {title}
 date: {date}
-summary: One or two sentences shown in lists and search results.
+summary: {summary}
 topics: []
 entities: []
 related: []
@@ -194,25 +195,42 @@ sources:
   # - {{id: source-id, title: "Article title", publisher: Publisher, url: "https://...", date: 2024-09-19}}
 ---
 
-Write the brief here. Link to other briefs with `[[their-slug]]` and cite sources with `[@source-id]`.
+{body} Link to other briefs with `[[their-slug]]` and cite sources with `[@source-id]`.
+
+{headings}
 """
 
 
-def new_brief(content: Path, title: str) -> int:
+def new_brief(content: Path, title: str, folder: str | None = None, slug: str | None = None) -> int:
+    """Write a draft brief from the skeleton; say where, and how to see it."""
     from slugify import slugify
-    slug = slugify(title)
+    slug = slug if slug is not None else slugify(title)
     if not slug:
-        raise UsageError(f"cannot make a file name from the title {title!r}; use letters or digits")
-    path = content / f"{slug}.md"
+        raise UsageError(f"cannot make a file name from the title {title!r}; use letters or digits, or give --slug")
+    if slugify(slug) != slug:
+        raise UsageError(f"--slug {slug!r} is not lowercase letters, digits and hyphens; try {slugify(slug)!r}")
+    place = Path(folder) if folder else Path()
+    if place.is_absolute() or ".." in place.parts or any(part.startswith((".", "_")) for part in place.parts):
+        raise UsageError(f"--in {folder!r} must be a folder inside the content folder, such as 'trade' "
+                         "(not absolute, no '..', not starting with '.' or '_')")
+    path = content / place / f"{slug}.md"
     if path.exists():
-        raise UsageError(f"{path} already exists; choose another title or edit that brief")
-    content.mkdir(parents=True, exist_ok=True)
+        raise UsageError(f"{path} already exists; choose another title or --slug, or edit that brief")
+    path.parent.mkdir(parents=True, exist_ok=True)
     today = build_date()
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     with open(path, "x", encoding="utf-8") as handle:
-        handle.write(SKELETON.format(title=quoted, date=today.isoformat()))
-    print(f"Wrote {path} (a draft: set draft: false to publish it)")
+        handle.write(SKELETON.format(title=quoted, date=today.isoformat(), summary=PLACEHOLDER_SUMMARY,
+                                     body=PLACEHOLDER_BODY, headings="\n\nText.\n\n".join(PLACEHOLDER_HEADINGS)))
+    print(f"Wrote {shown_file(path)} (a draft: set draft: false to publish it)")
+    print(f"Preview it: python3 build.py serve, then open http://127.0.0.1:8000/briefs/{slug}.html "
+          "(the dev server shows drafts, with a Draft banner)")
     return EXIT_OK
+
+
+def shown_file(path: Path) -> str:
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def build_date() -> dt.date:

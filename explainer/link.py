@@ -70,6 +70,7 @@ class SiteGraph:
     config: SiteConfig
     briefs: tuple[Brief, ...]                  # published, newest first
     slugs: tuple[str, ...]                     # the same order: what a list of briefs needs
+    published: tuple[str, ...]                 # the same without drafts: what feeds, sitemaps and exports list
     by_slug: Mapping[str, Brief]
     bodies: Mapping[str, Body]
     backlinks: Mapping[str, tuple[str, ...]]
@@ -144,7 +145,7 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
     problems += topic_problems + entity_problems
     slugs = tuple(b.slug for b in public)
     graph = SiteGraph(
-        config=config, briefs=public, slugs=slugs,
+        config=config, briefs=public, slugs=slugs, published=tuple(b.slug for b in public if not b.draft),
         by_slug=MappingProxyType({b.slug: b for b in public}),
         bodies=MappingProxyType({b.slug: bodies[b.slug] for b in public}),
         backlinks=derive("backlinks", backlinks, slugs, tuple(tuple(link.target for link in bodies[s].links)
@@ -359,11 +360,19 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
     problems = [Problem(path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
                                     "use one spelling everywhere", warning=True)
                 for slug, seen in first_seen.items() for name, path, line in seen if name != canonical[slug]]
-    groups = tuple(sorted((Group(slug, canonical[slug], members, found) for slug, members, found
+    groups = tuple(sorted((Group(slug, shown_name(canonical[slug]), members, found) for slug, members, found
                            in mentions(mentioned, events, field, spellings)),
                           key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
+
+
+def shown_name(name: str) -> str:
+    """How readers see a topic or entity: 'trade' becomes 'Trade'; a name the author wrote
+    with any capital ('Ukraine war', 'BRICS', 'iPhone') stays exactly as written."""
+    if any(c.isupper() for c in name) or not name[:1].isalpha():
+        return name
+    return name[0].upper() + name[1:]
 
 
 def names_in(brief: Brief, field: str) -> tuple[tuple[str, int], ...]:

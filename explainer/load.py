@@ -15,7 +15,7 @@ from slugify import slugify
 
 from .dates import PartialDate, parse_full_date, parse_partial_date
 from .frontmatter import FrontMatterError, dotted, parse_yaml, split_front_matter
-from .models import Brief, Event, Figure, Problem, Source
+from .models import PLACEHOLDER_BODY, PLACEHOLDER_HEADINGS, PLACEHOLDER_SUMMARY, Brief, Event, Figure, Problem, Source
 
 BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
               "draft", "lang", "figures", "events", "sources")
@@ -283,7 +283,7 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
     if date and updated and updated.first_day() < date.first_day():
         fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}; "
                                      "it must be the same day or later")
-    return Brief(
+    brief = Brief(
         path=fields.path, rel_path=rel_path,
         slug=validate_slug(data, fields, rel_path),
         title=fields.text(data, ("title",), required=True),
@@ -301,6 +301,23 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
         sources=sources, body=body, body_line=body_line,
         lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1),
     )
+    if not brief.draft:
+        warn_placeholders(brief, fields)
+    return brief
+
+
+def warn_placeholders(brief: Brief, fields: Fields) -> None:
+    """A published brief that still holds text of `new`'s skeleton: a warning (an error
+    for check --strict), since readers would see it."""
+    if brief.summary.strip() == PLACEHOLDER_SUMMARY:
+        fields.problem(("summary",), "is still the placeholder of 'build.py new'; write one or two sentences "
+                                     "that say what the brief explains", warning=True)
+    for number, line in enumerate(brief.body.splitlines()):
+        placeholder = PLACEHOLDER_BODY if PLACEHOLDER_BODY in line else line.strip()
+        if placeholder == PLACEHOLDER_BODY or placeholder in PLACEHOLDER_HEADINGS:
+            fields.problems.append(Problem(brief.path, brief.body_line + number,
+                                           f"the body still holds the placeholder {placeholder!r} of "
+                                           "'build.py new'; replace it with your own text", warning=True))
 
 
 def validate_slug(data: dict, fields: Fields, rel_path: str) -> str:

@@ -7,6 +7,11 @@ from dataclasses import dataclass
 
 from .dates import PartialDate
 
+# The placeholders of `build.py new`'s skeleton: a published brief must not still hold them.
+PLACEHOLDER_SUMMARY = "One or two sentences shown in lists and search results."
+PLACEHOLDER_BODY = "Write the brief here."
+PLACEHOLDER_HEADINGS = ("## A first heading", "## Another heading")
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -38,6 +43,16 @@ def in_reading_order(problems) -> tuple[Problem, ...]:
         ordered += followers.pop(root.path, [])
     ordered += [p for group in followers.values() for p in group]      # a cause with no error left
     return tuple(ordered + [p for p in problems if p.warning])
+
+
+def problem_count(errors) -> str:
+    """'3 problems', or '1 problem (and 6 that follow from it)': the count an author fixes."""
+    roots = sum(1 for p in errors if not p.cause)
+    following = len(errors) - roots
+    text = f"{roots} problem{'s' if roots != 1 else ''}"
+    if following:
+        text += f" (and {following} that follow{'s' if following == 1 else ''} from {'it' if roots == 1 else 'them'})"
+    return text
 
 
 class ContentError(Exception):

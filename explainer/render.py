@@ -267,7 +267,7 @@ def index_view(graph: SiteGraph) -> dict:
     return {
         **chrome(graph, path, config.title, config.description or "An explainer site.",
                  jsonld=item_list(graph, path, f"Briefs of {config.title}",
-                                  [(graph.cards[s].title, output_path("brief", s)) for s in graph.slugs])),
+                                  [(graph.cards[s].title, output_path("brief", s)) for s in graph.published])),
         "intro": Markup(sanitize(markdown.markdown(config.intro, extensions=["attr_list"]))) if config.intro else "",
         "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
         "briefs": [brief_card(graph, path, slug) for slug in graph.slugs],
@@ -305,7 +305,7 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
                  crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic),
                  og_type="article", jsonld=article(graph, path, brief)),
         "brief": {
-            "title": brief.title, "summary": brief.summary,
+            "title": brief.title, "summary": brief.summary, "draft": brief.draft,
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
             "updated_iso": brief.updated.iso() if brief.updated else "",
             "updated_text": brief.updated.display() if brief.updated else "",
@@ -419,7 +419,7 @@ def feed_view(graph: SiteGraph) -> dict:
     url = graph.config.url
     entries = [{"title": b.title, "url": absolute_url(url, output_path("brief", b.slug)), "summary": b.summary,
                 "published": atom_time(b.date.iso()), "updated": atom_time((b.updated or b.date).iso()),
-                "topics": list(b.topics)} for b in (graph.meta[slug] for slug in graph.slugs)]
+                "topics": list(b.topics)} for b in (graph.meta[slug] for slug in graph.published)]
     newest = max((e["updated"] for e in entries), default=atom_time("1970-01-01"))
     return {"site": {"title": graph.config.title, "description": graph.config.description,
                      "author": graph.config.author or graph.config.title},
@@ -449,7 +449,7 @@ def timeline_json_view(graph: SiteGraph) -> dict:
     """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer)."""
     path = output_path("timeline-json")
     events = []
-    for number, entry in enumerate(graph.timeline, 1):
+    for number, entry in enumerate(published_events(graph), 1):
         event, card = entry.event, graph.cards[entry.brief]
         href = link_for(graph, path, output_path("brief", entry.brief))
         item = {"unique_id": f"event-{number}", "start_date": date_parts(event.date),
@@ -457,7 +457,8 @@ def timeline_json_view(graph: SiteGraph) -> dict:
                 "text": {"headline": event.title,
                          "text": (f"<p>{html.escape(event.summary)}</p>" if event.summary else "")
                          + f'<p>From <a href="{html.escape(href)}">{html.escape(card.title)}</a></p>'},
-                "group": event.topics[0] if event.topics else "", "url": href}
+                "group": graph.labels[("topic", graph.topic_slugs[event.topics[0]])] if event.topics else "",
+                "url": href}
         if event.end is not None:
             item["end_date"] = date_parts(event.end)
         events.append(item)
@@ -465,11 +466,19 @@ def timeline_json_view(graph: SiteGraph) -> dict:
             "events": events}
 
 
+def published_events(graph: SiteGraph) -> list[TimelineEntry]:
+    """The timeline without the events of drafts: exports carry only what is published."""
+    if len(graph.published) == len(graph.slugs):
+        return list(graph.timeline)
+    published = set(graph.published)
+    return [entry for entry in graph.timeline if entry.brief in published]
+
+
 def calendar_view(graph: SiteGraph) -> dict:
     """Every event as an all-day calendar entry; a year or month is its whole period."""
     path = output_path("timeline-ics")
     events = []
-    for number, entry in enumerate(graph.timeline, 1):
+    for number, entry in enumerate(published_events(graph), 1):
         event, card = entry.event, graph.cards[entry.brief]
         last = (event.end or event.date).last_day()
         precision = event.date.precision
@@ -494,14 +503,14 @@ def briefs_json_view(graph: SiteGraph) -> dict:
                         "summary": b.summary, "topics": list(b.topics), "entities": list(b.entities),
                         "sources": [{"id": s.id, "title": s.title, "publisher": s.publisher, "url": s.url,
                                      "date": s.date.iso() if s.date else None} for s in b.sources]}
-                       for b in (graph.meta[slug] for slug in graph.slugs)]}
+                       for b in (graph.meta[slug] for slug in graph.published)]}
 
 
 def sitemap_view(graph: SiteGraph) -> dict:
     url = graph.config.url
     pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", "")]
     pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in
-              (graph.meta[slug] for slug in graph.slugs)]
+              (graph.meta[slug] for slug in graph.published)]
     pages += [(output_path("topic", g.slug), "") for g in graph.topics]
     pages += [(output_path("entity", g.slug), "") for g in graph.entities]
     return {"urls": [{"loc": absolute_url(url, p), "lastmod": lastmod} for p, lastmod in pages]}

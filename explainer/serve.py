@@ -23,6 +23,7 @@ import errno
 import html
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -41,7 +42,7 @@ from watchdog.observers import Observer
 from . import site
 from .freshness import build, open_state
 from .inputs import declared_inputs
-from .models import ContentError, Problem, UsageError
+from .models import ContentError, Problem, UsageError, problem_count
 
 DEBOUNCE_SECONDS = 0.01
 PORT_ATTEMPTS = 20
@@ -67,6 +68,8 @@ class Rebuilder:
         self.state = open_state(options)
         self.on_built = on_built            # called with (report or None, changed paths, had problems)
         self.problems: tuple = ()
+        self.hints: tuple[str, ...] = ()   # what the last good site suggests about the problems' cause
+        self.warnings: tuple = ()          # of the last build that succeeded: a dismissible notice on pages
         self._changed: set[str] = set()
         self._last_event = 0.0
         self._wake = threading.Condition()
@@ -77,36 +80,52 @@ class Rebuilder:
         try:
             report = build(self.options, self.state, warm=warm)
         except ContentError as error:
+            self.hints = error.hints
             return self.failed(reason, error.problems)
         except UsageError as error:
             self.state.forget_all()
+            self.hints = ()
             return self.failed(reason, (Problem("build.py", 0, str(error)),))
         except OSError as error:
             self.state.forget_all()
+            self.hints = ()
             return self.failed(reason, (Problem(error.filename or "build", 0, f"{error.strerror or error}; "
                                                 "fix the file or folder named and save again"),))
         except Exception as error:
             self.state.forget_all()
+            self.hints = ()
             say(f"{reason}: this is a bug in Explainer; please report it with the traceback below")
             traceback.print_exc()
             return self.failed(reason, (Problem("Explainer", 0, f"this is a bug in Explainer: "
                                                 f"{type(error).__name__}: {error}; the terminal shows the "
                                                 "traceback; the next save rebuilds from scratch"),), said=True)
         fixed = bool(self.problems)
-        self.problems = ()
+        self.problems, self.hints = (), ()
         pages = [p for p in report.changed if p.endswith(".html")]
         shown = ", ".join(pages[:3]) + (f" and {len(pages) - 3} more" if len(pages) > 3 else "")
-        say(f"{reason}: rebuilt in {1000 * (time.perf_counter() - started):.0f} ms, "
-            f"{len(pages)} page{'s' if len(pages) != 1 else ''} written" + (f" ({shown})" if pages else "")
-            + ("; fixed: the site is up to date again" if fixed else ""))
+        took = f"{1000 * (time.perf_counter() - started):.0f} ms"
+        if fixed:
+            say(f"{reason}: fixed: site is up to date again (rebuilt in {took})")
+        elif report.up_to_date:
+            say(f"{reason}: the site is already up to date")
+        else:
+            say(f"{reason}: rebuilt in {took}, {len(pages)} page{'s' if len(pages) != 1 else ''} written"
+                + (f" ({shown})" if pages else ""))
+        if report.warnings and (report.warnings != self.warnings or fixed):
+            for warning in report.warnings:
+                print(f"  {warning}", flush=True)
+        self.warnings = tuple(report.warnings)
         return report
 
     def failed(self, reason: str, problems: tuple, said: bool = False) -> None:
         self.problems = tuple(problems)
+        errors = [p for p in problems if not p.warning]
         if not said:
-            say(f"{reason}: {len(problems)} problem(s); still serving the last good site")
+            say(f"{reason}: {problem_count(errors)}; still serving the last good site")
+        for hint in self.hints:
+            print(f"  hint: {hint}", flush=True)
         for problem in problems:
-            print(f"  {problem}", flush=True)
+            print(("    " if problem.cause else "  ") + str(problem), flush=True)
         return None
 
     def start(self) -> None:
@@ -138,13 +157,24 @@ class Rebuilder:
                 self.state.forget_all()
 
 
+EDITOR_LEFTOVERS = re.compile(r"(^|/)(\.?#[^/]*|[^/]*~|\.[^/]*\.sw[a-p]|4913|sed[A-Za-z0-9]{6}|"
+                              r"\.[^/]*\.tmp|[^/]*\.(tmp|bak|orig))$")
+
+
 def describe(paths: list[str], project: Path) -> str:
+    """'content/a.md changed': the files, relative to the project; never a folder or an
+    editor's temporary file, which the rebuild reads or ignores like any other change."""
     names = []
     for path in paths:
+        if os.path.isdir(path) or EDITOR_LEFTOVERS.search(path):
+            continue
         try:
-            names.append(Path(path).resolve().relative_to(project).as_posix())
+            names.append(Path(os.path.abspath(path)).relative_to(project).as_posix())
         except ValueError:
             names.append(path)
+    names = sorted(set(names))
+    if not names:
+        return "Inputs changed"
     return (", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")) + " changed"
 
 
@@ -278,9 +308,11 @@ class PageInjector(web.OutputTransform):
         original = len(chunk)
         head = b'<link rel="stylesheet" href="/_explainer/overlay.css"><script src="/livereload.js"></script>'
         chunk = chunk.replace(b"</head>", head + b"</head>", 1)
-        problems = self.rebuilder.problems if self.rebuilder else ()
-        if problems:
-            chunk = insert_after_body(chunk, overlay_html(problems))
+        rebuilder = self.rebuilder
+        if rebuilder is not None and rebuilder.problems:
+            chunk = insert_after_body(chunk, overlay_html(rebuilder.problems, rebuilder.hints))
+        elif rebuilder is not None and rebuilder.warnings:
+            chunk = insert_after_body(chunk, notice_html(rebuilder.warnings))
         if "Content-Length" in headers:
             headers["Content-Length"] = str(int(headers["Content-Length"]) + len(chunk) - original)
         return status_code, headers, chunk
@@ -292,10 +324,27 @@ def insert_after_body(chunk: bytes, fragment: bytes) -> bytes:
     return chunk[:end + 1] + fragment + chunk[end + 1:] if end >= 0 else fragment + chunk
 
 
-def overlay_html(problems) -> bytes:
-    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
-    return (f'<div class="explainer-overlay" role="alert"><p><strong>The last rebuild failed</strong>; '
-            f"this is the last good version. Fix these and save:</p><ul>{items}</ul></div>").encode()
+def overlay_html(problems, hints: tuple[str, ...] = ()) -> bytes:
+    """The failed rebuild's problems over the last good page: root causes first, what
+    follows from each indented under it. A <details> element, so it folds away by click,
+    tap or keyboard without any script."""
+    errors = [p for p in problems if not p.warning]
+    items = "".join(f'<li class="hint">{html.escape(h)}</li>' for h in hints)
+    items += "".join(f"<li{FOLLOWS if p.cause else ''}>{html.escape(str(p))}</li>" for p in problems)
+    return (f'<details class="explainer-overlay" open><summary role="alert"><strong>The last rebuild failed: '
+            f"{html.escape(problem_count(errors))}</strong>. This is the last good version; fix these and save."
+            f"</summary><ul>{items}</ul></details>").encode()
+
+
+FOLLOWS = ' class="follows"'
+
+
+def notice_html(warnings) -> bytes:
+    """Warnings of the last rebuild: a small notice that folds away, not the error panel."""
+    items = "".join(f"<li>{html.escape(str(w))}</li>" for w in warnings)
+    count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    return (f'<details class="explainer-notice" open><summary>{count} from the last rebuild '
+            f'<span class="explainer-fold">(hide)</span></summary><ul>{items}</ul></details>').encode()
 
 
 class ExplainerServer(Server):

@@ -43,7 +43,7 @@ def wait_for(predicate, timeout: float = 15.0, step: float = 0.05):
 
 
 class Server:
-    def __init__(self, tmp_path: Path, port: int | None = None):
+    def __init__(self, tmp_path: Path, port: int | None = None, *extra: str):
         self.content = tmp_path / "content"
         self.out = tmp_path / "site"
         self.port = port or free_port()
@@ -51,7 +51,7 @@ class Server:
         env = dict(os.environ, EXPLAINER_NO_VENV="1", PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(self.content),
-             "--out", str(self.out), "--port", str(self.port), "--config", str(tmp_path / "site.yml")],
+             "--out", str(self.out), "--port", str(self.port), "--config", str(tmp_path / "site.yml"), *extra],
             cwd=tmp_path, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         wait_for(lambda: "Serving" in self.output())
         self.url = f"http://127.0.0.1:{self.served_port()}/"

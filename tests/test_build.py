@@ -233,6 +233,32 @@ def test_drafts_are_skipped_unless_asked(make_site, tmp_path):
     assert run.code == 0 and (run.site / "briefs/b.html").exists()
 
 
+def test_drafts_carry_a_banner_and_stay_out_of_feeds_sitemap_and_exports(make_site):
+    files = {"a.md": brief(title="Published", events='[{date: 2024-09-18, title: "Public event"}]'),
+             "b.md": brief(title="Unfinished", draft="true", events='[{date: 2024-09-19, title: "Draft event"}]')}
+    run = make_site(files, "--drafts", "--site-url", "https://user.github.io/repo/")
+    assert run.code == 0, run.err
+    draft = run.html("briefs/b.html").select_one("p.draft-banner")
+    assert draft is not None and draft.get_text(" ", strip=True).startswith("Draft — not published")
+    assert run.html("briefs/a.html").select_one("p.draft-banner") is None
+    for export in ("feed.xml", "sitemap.xml", "briefs.json", "timeline.json", "timeline.ics"):
+        text = (run.site / export).read_text(encoding="utf-8")
+        assert "briefs/a.html" in text or "Published" in text or "Public event" in text, export
+        assert "briefs/b.html" not in text and "Unfinished" not in text and "Draft event" not in text, export
+    assert "Unfinished" in run.text("index.html")          # still listed where the preview is read
+
+
+def test_topic_names_start_with_a_capital_unless_written_with_one(make_site):
+    run = make_site({"a.md": brief(topics="[trade, BRICS, Ukraine war]", entities="[iPhone maker]")})
+    assert run.code == 0, run.err
+    page = run.html("briefs/a.html")
+    chips = [a.get_text(strip=True) for a in page.select("a[href*='topics/']")]
+    assert "Trade" in chips and "BRICS" in chips and "Ukraine war" in chips and "trade" not in chips, chips
+    assert run.html("topics/trade.html").h1.get_text(strip=True).endswith("Trade")
+    assert (run.site / "topics/trade.html").exists()        # file names and links stay as they are
+    assert "iPhone maker" in run.text("entities/iphone-maker.html")
+
+
 def test_site_url_adds_absolute_sitemap_feed_and_canonical(make_site):
     run = make_site({"a.md": brief()}, "--site-url", "https://user.github.io/repo")
     assert run.code == 0, run.err

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import PROJECT, brief, run_cli
 
 
@@ -64,3 +66,43 @@ def test_new_writes_a_draft_skeleton_and_refuses_to_overwrite(tmp_path):
     code, _, err = run_cli("new", "Pakistan's BRICS bid: what next?", "--content", str(content))
     assert code == 2 and "already exists" in err
     assert path.read_text() == text
+
+
+def test_new_takes_a_folder_and_a_slug_and_says_how_to_preview(tmp_path):
+    content = tmp_path / "content"
+    code, out, err = run_cli("new", "SCO summit in Islamabad", "--content", str(content), "--in", "trade",
+                             "--slug", "sco-islamabad-2024")
+    assert code == 0, err
+    path = content / "trade" / "sco-islamabad-2024.md"
+    assert path.is_file() and f"Wrote {path.as_posix()}" in out
+    assert "build.py serve" in out and "briefs/sco-islamabad-2024.html" in out
+    (tmp_path / "site.yml").write_text("title: T\n")
+    code, _, err = run_cli("check", "--content", str(content), "--strict", "--config", str(tmp_path / "site.yml"))
+    assert code == 0, err               # a draft may keep the skeleton's placeholders
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--slug", "Not A Slug"), "is not lowercase letters, digits and hyphens; try 'not-a-slug'"),
+    (("--in", "../outside"), "must be a folder inside the content folder"),
+    (("--in", "/tmp"), "must be a folder inside the content folder"),
+    (("--in", "_entities"), "must be a folder inside the content folder"),
+])
+def test_new_refuses_a_bad_folder_or_slug(tmp_path, args, message):
+    code, _, err = run_cli("new", "A title", "--content", str(tmp_path / "content"), *args)
+    assert code == 2 and message in err, err
+    assert not any(tmp_path.rglob("*.md"))
+
+
+def test_a_published_brief_with_the_skeletons_placeholders_is_flagged(tmp_path):
+    content = tmp_path / "content"
+    assert run_cli("new", "Half done", "--content", str(content))[0] == 0
+    path = content / "half-done.md"
+    path.write_text(path.read_text().replace("draft: true", "draft: false"))
+    code, _, err = run_cli("check", "--content", str(content))
+    assert code == 0
+    shown = err.replace(f"{content.as_posix()}/", "")
+    assert "half-done.md:4: warning: summary: is still the placeholder of 'build.py new'" in shown, err
+    assert "warning: the body still holds the placeholder 'Write the brief here.'" in shown, err
+    assert "warning: the body still holds the placeholder '## A first heading'" in shown, err
+    code, out, err = run_cli("check", "--content", str(content), "--strict")
+    assert code == 1 and "OK" not in out and "summary: is still the placeholder" in err

@@ -144,12 +144,12 @@ def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
         page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "explainer-overlay" in p and p)
         assert "b.md:" in page and "no brief with slug &#x27;a&#x27;" in page
         (server.content / "c.md").write_text(brief(title="Gamma", body="Gamma, second."))
-        wait_for(lambda: server.output().count("problem(s)") >= 2)
+        wait_for(lambda: server.output().count("still serving the last good site") >= 2)
         assert server.process.poll() is None and "Traceback" not in server.output()
         moved.rename(server.content / "a.md")
         page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "Gamma, second." in p and p)
         assert "explainer-overlay" not in page
-        wait_for(lambda: "fixed: the site is up to date again" in server.output())
+        wait_for(lambda: "fixed: site is up to date again" in server.output())
         code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / "clean"),
                                "--config", str(tmp_path / "site.yml"), "--no-cache")
         assert code == 0, err
@@ -223,9 +223,112 @@ def test_an_input_folder_replaced_while_serving_is_watched_again(tmp_path):
         shutil.rmtree(server.content)
         wait_for(lambda: "no content folder" in server.output())
         (tmp_path / "copy").rename(server.content)          # restored from a copy: a new folder
-        wait_for(lambda: "fixed: the site is up to date again" in server.output())
+        wait_for(lambda: "fixed: site is up to date again" in server.output())
         (server.content / "a.md").write_text(brief(title="Alpha", body="Two, in the new folder."))
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "new folder" in p and p)
         assert "explainer-overlay" not in page
+    finally:
+        server.stop()
+
+
+# -- the author's loop while serving (issue 12) --------------------------------------------
+
+def test_the_overlay_puts_the_root_cause_first_and_hints_a_rename(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"x.md": brief(title="Ex", body="Ex text."),
+                                       "a.md": brief(title="A", body="See [[x]]."),
+                                       "b.md": brief(title="B", body="See [[x]] again.")})
+    server = Server(tmp_path)
+    try:
+        (server.content / "x.md").write_text("---\ntitle: Broken: colon\ndate: 2024-01-01\nsummary: S.\n---\nx\n")
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "explainer-overlay" in p and p)
+        items = page.split("<ul>", 1)[1].split("</ul>", 1)[0].split("<li")[1:]
+        assert items[0].startswith(">") and "x.md:2: YAML error" in items[0], items
+        assert all('class="follows"' in item and "because" in item for item in items[1:]) and len(items) == 3
+        assert "1 problem (and 2 that follow from it)" in page
+        # Renamed, and only one brief links to the old name: the last good site tells.
+        (server.content / "x.md").unlink()
+        write_files(server.content, {"b.md": brief(title="B", body="No link now."),
+                                     "ex-renamed.md": brief(title="Ex", body="Ex text.")})
+        hint = "ex-renamed.md looks like a rename of &#x27;x&#x27;: add `slug: x` to it to keep the links working"
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and hint in p and p)
+        assert page.index(hint) < page.index("a.md:7: link")
+        wait_for(lambda: "hint: " in server.output() and "looks like a rename of 'x'" in server.output())
+    finally:
+        server.stop()
+
+
+def test_warnings_show_in_the_terminal_and_as_a_notice_not_the_error_panel(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
+    server = Server(tmp_path)
+    try:
+        (server.content / "a.md").write_text(brief(title="Alpha", body="Two.", tags="[trade]"))
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Two." in p and
+                        "explainer-notice" in p and p)
+        assert "explainer-overlay" not in page
+        assert "unknown key &#x27;tags&#x27; is ignored; did you mean &#x27;topics&#x27;?" in page
+        assert '<details class="explainer-notice" open><summary>' in page      # folds away without script
+        wait_for(lambda: "a.md:5: warning: tags: unknown key 'tags'" in server.output())
+        (server.content / "a.md").write_text(brief(title="Alpha", body="Three."))
+        page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Three." in p and p)
+        assert "explainer-notice" not in page
+    finally:
+        server.stop()
+
+
+def test_serve_shows_drafts_with_a_banner_as_build_drafts_does(tmp_path):
+    """A brief made with `new` while serving appears, with its Draft banner; the served site
+    is exactly `build --drafts`, and with --no-drafts exactly `build`."""
+    (tmp_path / "site.yml").write_text("title: Served\nurl: https://example.org/site/\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
+    server = Server(tmp_path)
+    try:
+        code, _, err = run_cli("new", "SCO summit in Islamabad", "--content", str(server.content),
+                                 "--in", "trade", "--slug", "sco-islamabad-2024")
+        assert code == 0, err
+        page = wait_for(lambda: (r := fetch(server.url + "briefs/sco-islamabad-2024.html"))[0] == 200 and r[1])
+        assert '<p class="draft-banner" role="note"><strong>Draft</strong> — not published.' in page
+        wait_for(lambda: "content/trade/sco-islamabad-2024.md changed" in server.output())
+        status, feed = fetch(server.url + "feed.xml")
+        assert status == 200 and "sco-islamabad-2024" not in feed
+        assert "sco-islamabad-2024" not in fetch(server.url + "sitemap.xml")[1]
+        assert "sco-islamabad-2024" not in fetch(server.url + "briefs.json")[1]
+        time.sleep(0.5)
+        code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / "clean"),
+                               "--config", str(tmp_path / "site.yml"), "--no-cache", "--drafts")
+        assert code == 0, err
+        assert served_tree(server.out) == served_tree(tmp_path / "clean")
+    finally:
+        server.stop()
+    hidden = Server(tmp_path, None, "--no-drafts")
+    try:
+        assert fetch(hidden.url + "briefs/sco-islamabad-2024.html")[0] == 404
+        code, _, err = run_cli("build", "--content", str(hidden.content), "--out", str(tmp_path / "plain"),
+                               "--config", str(tmp_path / "site.yml"), "--no-cache")
+        assert code == 0, err
+        assert served_tree(hidden.out) == served_tree(tmp_path / "plain")
+    finally:
+        hidden.stop()
+
+
+def test_each_rebuild_line_names_the_files_never_a_folder_or_an_editors_temporary_file(tmp_path):
+    (tmp_path / "site.yml").write_text("title: Served\n")
+    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
+    server = Server(tmp_path)
+    try:
+        scratch = server.content / "sedAb12Cd"           # as `sed -i` does: write a temporary file, rename it
+        scratch.write_text(brief(title="Alpha", body="Two."))
+        scratch.rename(server.content / "a.md")
+        wait_for(lambda: "Two." in fetch(server.url + "briefs/a.html")[1])
+        (server.content / "brics").mkdir()
+        (server.content / "brics" / "b.md").write_text(brief(title="Beta", body="Three."))
+        wait_for(lambda: "Three." in fetch(server.url + "briefs/b.html")[1])
+        time.sleep(0.3)
+        lines = [line for line in server.output().splitlines() if " changed" in line]
+        assert lines and all("sedAb12Cd" not in line for line in lines), lines
+        assert any("content/a.md changed" in line for line in lines), lines
+        assert any("content/brics/b.md changed" in line for line in lines), lines
+        assert not any(line.rstrip().endswith(("content changed", "content/brics changed")) for line in lines), lines
     finally:
         server.stop()
