@@ -1,7 +1,8 @@
 """The one declaration of what a build reads.
 
-`declared_inputs` names every file a build may read: the briefs, the templates,
-the static files and the site settings. Everything that must know when an input
+`declared_inputs` names every file a build may read: the briefs, the entity and
+topic records (content/_entities/, content/_topics/), the templates, the static
+files and the site settings. Everything that must know when an input
 changed derives from it and from nothing else:
 
 - the up-to-date check compares `build_key` (a digest of every input's bytes and
@@ -25,6 +26,8 @@ from pathlib import Path
 from .options import Options
 
 HIDDEN = "."
+RECORDS = "_"
+RECORD_FOLDERS = {"entities": "_entities", "topics": "_topics"}     # kind of input -> folder in content/
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class InputSet:
     suffixes: tuple[str, ...] = ()  # empty: any file
     single: bool = False            # root is a file (which may not exist yet)
     skip_hidden: bool = True        # files and folders whose names start with "." are not read
+    skip_records: bool = False      # folders at the root whose names start with "_" hold records, not these
 
     def wants(self, path: str) -> bool:
         """Is `path` (absolute) a member of this set, by name alone?"""
@@ -44,7 +48,10 @@ class InputSet:
             return path == root
         if not path.startswith(root + os.sep):
             return False
-        if self.skip_hidden and any(part.startswith(HIDDEN) for part in path[len(root) + 1:].split(os.sep)):
+        parts = path[len(root) + 1:].split(os.sep)
+        if self.skip_hidden and any(part.startswith(HIDDEN) for part in parts):
+            return False
+        if self.skip_records and len(parts) > 1 and parts[0].startswith(RECORDS):
             return False
         return not self.suffixes or path.endswith(self.suffixes)
 
@@ -54,7 +61,8 @@ class InputSet:
             return [str(self.root)] if self.root.is_file() else []
         found = []
         for folder, dirs, names in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not (self.skip_hidden and d.startswith(HIDDEN)))
+            dirs[:] = sorted(d for d in dirs if not (self.skip_hidden and d.startswith(HIDDEN))
+                             and not (self.skip_records and folder == str(self.root) and d.startswith(RECORDS)))
             for name in sorted(names):
                 path = os.path.join(folder, name)
                 if self.wants(path):
@@ -77,7 +85,8 @@ def declared_inputs(options: Options) -> BuildInputs:
     """Everything a build with these options reads. The only place that says so."""
     root = lambda path: Path(os.path.abspath(path))
     return BuildInputs(
-        sets=(InputSet("content", root(options.content), (".md",)),
+        sets=(InputSet("content", root(options.content), (".md",), skip_records=True),
+              *(InputSet(kind, root(options.content / folder), (".md",)) for kind, folder in RECORD_FOLDERS.items()),
               InputSet("templates", root(options.templates), skip_hidden=False),   # Jinja may load any
               InputSet("static", root(options.static)),
               InputSet("config", root(options.config_file()), single=True)),

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .dates import PartialDate
-from .models import Body, Brief, Event, LinkIndex, Problem, SiteConfig, suggest
+from .models import Body, Brief, Event, LinkIndex, Problem, Record, SiteConfig, suggest
 from .urls import name_slug
 
 MAX_RELATED = 5
+MAX_COMPANIONS = 8
 HEADING_IDS = "; a heading's id is its text in lowercase with hyphens ('## What was decided' -> what-was-decided)"
 RELATED_POOL = 12
 
@@ -87,10 +88,15 @@ class SiteGraph:
     cards: Mapping[str, Card]
     meta: Mapping[str, Meta]
     labels: Mapping[tuple[str, str], str]      # ("topic", slug) -> name as shown
+    records: Mapping[tuple[str, str], Record]  # ("entity", slug) -> its record, for those that have one
+    profiles: Mapping[tuple[str, str], Body]   # the same keys -> the record's rendered profile
+    companions: Mapping[str, tuple[tuple[str, int], ...]]   # entity slug -> the entities most often beside it
 
-def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None) -> LinkIndex:
-    """Titles by slug, slugs by file; a file that failed to load keeps its slug, with no title."""
-    return LinkIndex(titles={b.slug: b.title for b in briefs},
+def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None,
+               records: tuple[Record, ...] = ()) -> LinkIndex:
+    """Titles by slug (a record's name by "entity:slug" or "topic:slug"), slugs by file; a
+    file that failed to load keeps its slug, with no title."""
+    return LinkIndex(titles={**{f"{r.group}:{r.slug}": r.name for r in records}, **{b.slug: b.title for b in briefs}},
                      paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}})
 
 
@@ -121,6 +127,7 @@ def compute(_name, function, *arguments):
 
 def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: SiteConfig,
                 include_drafts: bool, derive=compute, failed: Mapping[str, str] | None = None,
+                records: tuple[Record, ...] = (), profile_bodies: Mapping[tuple[str, str], Body] | None = None,
                 ) -> tuple[SiteGraph, list[Problem]]:
     """The site graph. Each derived part is `derive(name, function, *arguments)`: the function
     sees only its arguments, plain rows taken from the briefs, so a memo keyed by equal
@@ -130,19 +137,28 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
     public = published(briefs, include_drafts)
     by_slug = {b.slug: b for b in briefs}
     failed = failed or {}
+    profile_bodies = profile_bodies or {}
+    recorded = {(r.group, r.slug): r for r in records}
     renames = likely_renames(briefs, bodies, by_slug, failed)
-    problems = link_problems(briefs, bodies, by_slug, include_drafts, failed, renames)
+    problems = link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded)
+    problems += record_link_problems(records, profile_bodies, by_slug, include_drafts, failed, renames, recorded)
     problems += related_problems(briefs, by_slug, include_drafts, failed, renames)
     problems += [Problem(renamed.path, 1, f"looks like a rename of {old!r}: add `slug: {old}` to its front matter "
                                           "to keep the links to it working")
                  for old, renamed in sorted(renames.items())]
     in_file_order = sorted(public, key=lambda b: b.rel_path)
     events = derive("timeline", timeline, tuple((b.slug, b.events) for b in in_file_order))
+    topic_records = record_rows(records, "topic")
+    entity_records = record_rows(records, "entity")
+    topic_names, topic_index_problems = derive("topic spellings", spelling_index, topic_records, "topic")
+    entity_names, entity_index_problems = derive("entity spellings", spelling_index, entity_records, "entity")
     topics, topic_slugs, topic_problems = derive("topics", group_names, name_rows(in_file_order, "topics"),
-                                                 mention_rows(public, "topics"), events, "topic")
+                                                 mention_rows(public, "topics"), events, "topic", topic_records,
+                                                 topic_names)
     entities, entity_slugs, entity_problems = derive("entities", group_names, name_rows(in_file_order, "entities"),
-                                                     mention_rows(public, "entities"), events, "entity")
-    problems += topic_problems + entity_problems
+                                                     mention_rows(public, "entities"), events, "entity",
+                                                     entity_records, entity_names)
+    problems += topic_index_problems + entity_index_problems + topic_problems + entity_problems
     slugs = tuple(b.slug for b in public)
     graph = SiteGraph(
         config=config, briefs=public, slugs=slugs, published=tuple(b.slug for b in public if not b.draft),
@@ -150,7 +166,9 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         bodies=MappingProxyType({b.slug: bodies[b.slug] for b in public}),
         backlinks=derive("backlinks", backlinks, slugs, tuple(tuple(link.target for link in bodies[s].links)
                                                               for s in slugs)),
-        related=derive("related", related_briefs, tuple((b.slug, b.related, b.topics + b.entities) for b in public)),
+        related=derive("related", related_briefs, tuple(
+            (b.slug, b.related, tuple(topic_slugs[n] for n in b.topics) + tuple(entity_slugs[n] for n in b.entities))
+            for b in public)),
         neighbours=derive("neighbours", neighbours, slugs),
         topics=topics, entities=entities, topic_slugs=topic_slugs, entity_slugs=entity_slugs,
         timeline=events, topic_index=derive("topic index", group_index, topics),
@@ -158,7 +176,11 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         cards=derive("cards", cards, tuple((b.slug, b.title, b.summary, b.date) for b in public)),
         meta=derive("meta", metadata, tuple((b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
                                              b.sources) for b in public)),
-        labels=derive("labels", labels, topics, entities))
+        labels=derive("labels", labels, topics, entities),
+        records=MappingProxyType(recorded),
+        profiles=MappingProxyType(dict(profile_bodies)),
+        companions=derive("companions", companions, tuple(tuple(dict.fromkeys(entity_slugs[n] for n in b.entities))
+                                                          for b in public)))
     return graph, problems
 
 
@@ -188,22 +210,50 @@ def cards(rows: tuple) -> Mapping[str, Card]:
     return MappingProxyType({row[0]: Card(*row) for row in rows})
 
 
-def link_problems(briefs, bodies, by_slug, include_drafts, failed, renames) -> list[Problem]:
+def link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded) -> list[Problem]:
     problems = []
     for brief in briefs:
-        for link in bodies[brief.slug].links:
-            target = by_slug.get(link.target)
-            if target is None:      # the body's answers said it exists: never trust, check
-                problems.append(missing_target(brief, link.line, f"link {link.raw!r}", link.target, by_slug,
-                                               failed, renames))
-            elif target.draft and not brief.draft and not include_drafts:
-                problems.append(Problem(brief.path, link.line,
-                                        f"link {link.raw!r} points at the draft {target.path}; publish it "
-                                        "(draft: false), remove the link, or build with --drafts"))
-            elif link.anchor and link.anchor not in bodies[target.slug].ids:
-                hint = suggest(link.anchor, bodies[target.slug].ids) or HEADING_IDS
-                problems.append(Problem(brief.path, link.line, f"link {link.raw!r}: {target.path} has no "
-                                                               f"heading with id {link.anchor!r}{hint}"))
+        problems += links_problems(brief, bodies[brief.slug].links, brief.draft, bodies, by_slug, include_drafts,
+                                   failed, renames, recorded)
+    return problems
+
+
+def record_link_problems(records, profile_bodies, by_slug, include_drafts, failed, renames, recorded):
+    """The links in records' profiles, checked as a published brief's are."""
+    problems = []
+    for record in records:
+        body = profile_bodies.get((record.group, record.slug))
+        if body is not None:
+            problems += links_problems(record, body.links, False, profile_bodies, by_slug, include_drafts, failed,
+                                       renames, recorded)
+    return problems
+
+
+def links_problems(source, links, source_is_draft, bodies, by_slug, include_drafts, failed, renames,
+                   recorded) -> list[Problem]:
+    problems = []
+    for link in links:
+        group, colon, record_slug = link.target.partition(":")
+        if colon:           # [[entity:slug]] or [[topic:slug]]
+            if (group, record_slug) not in recorded:
+                choices = [slug for g, slug in recorded if g == group]
+                folder = "_entities" if group == "entity" else "_topics"
+                hint = suggest(record_slug, choices) or f"; write content/{folder}/{record_slug}.md or fix the slug"
+                problems.append(Problem(source.path, link.line, f"link {link.raw!r}: no {group} record "
+                                                                f"{record_slug!r}{hint}"))
+            continue
+        target = by_slug.get(link.target)
+        if target is None:      # the body's answers said it exists: never trust, check
+            problems.append(missing_target(source, link.line, f"link {link.raw!r}", link.target, by_slug,
+                                           failed, renames))
+        elif target.draft and not source_is_draft and not include_drafts:
+            problems.append(Problem(source.path, link.line,
+                                    f"link {link.raw!r} points at the draft {target.path}; publish it "
+                                    "(draft: false), remove the link, or build with --drafts"))
+        elif link.anchor and link.anchor not in bodies[target.slug].ids:
+            hint = suggest(link.anchor, bodies[target.slug].ids) or HEADING_IDS
+            problems.append(Problem(source.path, link.line, f"link {link.raw!r}: {target.path} has no "
+                                                            f"heading with id {link.anchor!r}{hint}"))
     return problems
 
 
@@ -343,28 +393,76 @@ def timeline(rows: tuple[tuple[str, tuple[Event, ...]], ...]) -> tuple[TimelineE
     return tuple(sorted(entries, key=lambda e: e.event.date.first_day()))
 
 
-def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...], kind: str):
-    """Topics or entities, one per slug; a name spelt two ways is one group and a warning.
-    `names`: (path, ((name, line), ...)) per brief in file order; `mentioned`: (slug, names)
-    per brief, newest first."""
+def record_rows(records: tuple[Record, ...], group: str) -> tuple:
+    """What naming reads of each record: its slug, name, spellings and file."""
+    return tuple((r.slug, r.name, r.spellings, r.path, r.line_of("aliases") if r.aliases else r.line_of("name"))
+                 for r in sorted(records, key=lambda r: r.rel_path) if r.group == group)
+
+
+def spelling_index(rows: tuple, kind: str) -> tuple[Mapping[str, str], list[Problem]]:
+    """Spelling key (case and diacritics ignored) -> the slug of the record it names; two
+    records that claim one spelling are an error naming both."""
+    index: dict[str, tuple[str, str]] = {}
+    problems = []
+    for slug, _name, spellings, path, line in rows:
+        for spelling in dict.fromkeys(spellings):
+            key = name_slug(spelling)
+            other = index.get(key)
+            if other is not None and other[0] != slug:
+                problems.append(Problem(path, line, f"{kind} name {spelling!r} is also claimed by {other[1]}; "
+                                                    "keep it in one record only"))
+            elif key:
+                index.setdefault(key, (slug, path))
+    return MappingProxyType({key: slug for key, (slug, _) in index.items()}), problems
+
+
+def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...], kind: str,
+                records: tuple = (), spellings_index: Mapping[str, str] | None = None):
+    """Topics or entities, one per slug. A name that matches a record (by its slug, name or
+    an alias, ignoring case and diacritics) is that record's group; any other name is a
+    group of its own, with a warning that it has no record, and a name spelt two ways is
+    one group and a warning. `names`: (path, ((name, line), ...)) per brief in file order;
+    `mentioned`: (slug, names) per brief, newest first."""
     field = "topics" if kind == "topic" else "entities"
+    index = spellings_index or {}
+    record_names = {slug: name or slug for slug, name, *_ in records}     # a record without a name is an error
     spellings: dict[str, Counter] = defaultdict(Counter)
     first_seen: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for path, found in names:
         for name, line in found:
-            slug = name_slug(name)
+            slug = index.get(name_slug(name)) or name_slug(name)
             spellings[slug][name] += 1
             first_seen[slug].append((name, path, line))
-    canonical = {slug: max(counts, key=lambda n: (counts[n], -first_index(first_seen[slug], n)))
+    canonical = {slug: record_names.get(slug) or max(counts, key=lambda n: (counts[n],
+                                                                             -first_index(first_seen[slug], n)))
                  for slug, counts in spellings.items()}
+    folder = "_entities" if kind == "entity" else "_topics"
     problems = [Problem(path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
-                                    "use one spelling everywhere", warning=True)
-                for slug, seen in first_seen.items() for name, path, line in seen if name != canonical[slug]]
-    groups = tuple(sorted((Group(slug, shown_name(canonical[slug]), members, found) for slug, members, found
-                           in mentions(mentioned, events, field, spellings)),
+                                    "use one spelling everywhere, or give the record an alias", warning=True)
+                for slug, seen in first_seen.items() if slug not in record_names
+                for name, path, line in seen if name != canonical[slug]]
+    problems += [Problem(seen[0][1], seen[0][2], f"{kind} {canonical[slug]!r} has no record; add "
+                                                f"content/{folder}/{slug}.md with its name"
+                                                f"{', kind' if kind == 'entity' else ''} and description",
+                         warning=True)
+                 for slug, seen in first_seen.items() if slug not in record_names]
+    for slug in record_names:
+        spellings.setdefault(slug, Counter())
+    groups = tuple(sorted((Group(slug, record_names.get(slug) or shown_name(canonical[slug]), members, found)
+                           for slug, members, found in mentions(mentioned, events, field, spellings, index)),
                           key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
+
+
+def companions(rows: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, int], ...]]:
+    """Entity slug -> up to 8 entities named in the same briefs most often, with how often."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for slugs in rows:
+        for slug in slugs:
+            counts[slug].update(other for other in slugs if other != slug)
+    return MappingProxyType({slug: tuple(sorted(found.items(), key=lambda item: (-item[1], item[0]))[:MAX_COMPANIONS])
+                             for slug, found in counts.items()})
 
 
 def shown_name(name: str) -> str:
@@ -383,14 +481,16 @@ def first_index(seen: list, name: str) -> int:
     return next(i for i, (n, _, _) in enumerate(seen) if n == name)
 
 
-def mentions(mentioned: tuple, events: tuple[TimelineEntry, ...], field: str, slugs):
-    """For each name slug: the briefs (newest first) and events (in time order) that mention it."""
+def mentions(mentioned: tuple, events: tuple[TimelineEntry, ...], field: str, slugs, index=None):
+    """For each group slug: the briefs (newest first) and events (in time order) that mention it."""
+    index = index or {}
+    slug_of = lambda name: index.get(name_slug(name)) or name_slug(name)
     briefs: dict[str, list[str]] = defaultdict(list)
     found: dict[str, list[TimelineEntry]] = defaultdict(list)
     for brief_slug, names in mentioned:
-        for slug in dict.fromkeys(name_slug(n) for n in names):
+        for slug in dict.fromkeys(map(slug_of, names)):
             briefs[slug].append(brief_slug)
     for entry in events:
-        for slug in dict.fromkeys(name_slug(n) for n in getattr(entry.event, field)):
+        for slug in dict.fromkeys(map(slug_of, getattr(entry.event, field))):
             found[slug].append(entry)
     return [(slug, tuple(briefs[slug]), tuple(found[slug])) for slug in slugs]

@@ -15,7 +15,19 @@ from slugify import slugify
 
 from .dates import PartialDate, parse_full_date, parse_partial_date
 from .frontmatter import FrontMatterError, dotted, parse_yaml, split_front_matter
-from .models import PLACEHOLDER_BODY, PLACEHOLDER_HEADINGS, PLACEHOLDER_SUMMARY, Brief, Event, Figure, Problem, Source
+from .models import (
+    ENTITY_KINDS,
+    PLACEHOLDER_BODY,
+    PLACEHOLDER_HEADINGS,
+    PLACEHOLDER_SUMMARY,
+    Brief,
+    Event,
+    Figure,
+    Problem,
+    Record,
+    Source,
+    suggest,
+)
 
 BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
               "draft", "lang", "figures", "events", "sources")
@@ -26,6 +38,10 @@ URL_SCHEMES = ("http://", "https://", "mailto:")
 SOURCE_ID = re.compile(r"[A-Za-z0-9](?:[\w.:-]*[A-Za-z0-9_])?")
 LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 MAX_BRIEF_BYTES = 50 * 1024 * 1024
+ENTITY_KEYS = ("name", "aliases", "kind", "description", "wikidata", "sources", "slug")
+TOPIC_KEYS = ("name", "description", "sources", "slug")
+MAX_DESCRIPTION = 200
+WIKIDATA_ID = re.compile(r"Q[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -52,18 +68,21 @@ def key_of_file(path: str, digest: str, content_dir: str, here: str) -> str:
     return hashlib.sha256(f"{digest}\0{path}\0{content_dir}\0{shown_path(path, here)}".encode()).hexdigest()
 
 
-def load_content(content_dir: Path, files: dict[str, str], known=None) -> Loaded:
-    """Every brief of `files` (path -> digest of its bytes, from the build's snapshot).
-    `known(keys)` returns earlier results for some load keys; the rest are parsed."""
+def load_content(content_dir: Path, files: dict[str, str], known=None, group: str = "brief") -> Loaded:
+    """Every brief of `files` (path -> digest of its bytes, from the build's snapshot), or
+    with `group` "entity" or "topic", every record. `known(keys)` returns earlier results
+    for some load keys; the rest are parsed."""
     content_dir = Path(os.path.abspath(content_dir))        # the snapshot's paths are absolute
-    keys = {path: load_key(path, digest, content_dir) for path, digest in files.items()}
+    keys = {path: load_key(path, digest, content_dir) + (group if group != "brief" else "")
+            for path, digest in files.items()}
     earlier = known(list(keys.values())) if known is not None else {}
     briefs, problems, fresh, failed, failed_paths = [], [], {}, {}, {}
     for path, key in keys.items():
         if key in earlier:
             brief, found, slug = earlier[key]
         else:
-            brief, found, slug = load_brief(Path(path), content_dir)
+            brief, found, slug = (load_brief(Path(path), content_dir) if group == "brief"
+                                  else load_record(Path(path), content_dir, group))
             brief = replace(brief, fingerprint=key) if brief is not None else None
             fresh[key] = (brief, tuple(found), slug)
         problems.extend(found)
@@ -98,6 +117,52 @@ def shown_folder(folder: str, here: str) -> str:
         return Path(folder[len(here) + 1:]).as_posix()
     relative = os.path.relpath(folder, here)
     return Path(folder).as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def load_record(path: Path, content_dir: Path, group: str) -> tuple[Record | None, list[Problem], str]:
+    """An entity or topic record, its problems, and its slug (as load_brief)."""
+    shown, text = display_path(path), ""
+    try:
+        text = read_text(path, content_dir)
+        split = split_front_matter(text)
+        data, lines = parse_yaml(split.front, split.front_line)
+    except FrontMatterError as error:
+        return None, [Problem(shown, error.line, str(error))], intended_slug(path, text)
+    except OSError as error:
+        return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")], path.stem
+    if not isinstance(data, dict):
+        return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
+                                                       "e.g. 'name: ...'")], intended_slug(path, text)
+    fields = Fields(shown, lines)
+    record = validate_record(data, fields, path.relative_to(content_dir).as_posix(), group, split.body,
+                             split.body_line)
+    return record, fields.problems, record.slug
+
+
+def validate_record(data: dict, fields: Fields, rel_path: str, group: str, body: str, body_line: int) -> Record:
+    entity = group == "entity"
+    fields.warn_unknown(data, (), ENTITY_KEYS if entity else TOPIC_KEYS)
+    sources = tuple(validate_source(key, item, fields)
+                    for key, item in fields.mappings(data, ("sources",), SOURCE_KEYS))
+    check_unique_sources(sources, fields)
+    kind = fields.text(data, ("kind",), required=entity) if entity else ""
+    if kind and kind not in ENTITY_KINDS:
+        fields.problem(("kind",), f"{kind!r} is not a kind of entity; use one of {', '.join(ENTITY_KINDS)}"
+                                  f"{suggest(kind, ENTITY_KINDS)}")
+    description = fields.text(data, ("description",), required=True)
+    if len(description) > MAX_DESCRIPTION:
+        fields.problem(("description",), f"is {len(description)} characters; at most {MAX_DESCRIPTION} "
+                                         "(the profile below the front matter can say more)")
+    wikidata = fields.text(data, ("wikidata",)) if entity else ""
+    if wikidata and not WIKIDATA_ID.fullmatch(wikidata):
+        fields.problem(("wikidata",), f"{wikidata!r} is not a Wikidata id such as Q123456 (a Q and digits)")
+        wikidata = ""
+    return Record(
+        group=group, path=fields.path, rel_path=rel_path, slug=validate_slug(data, fields, rel_path),
+        name=fields.text(data, ("name",), required=True),
+        aliases=fields.texts(data, ("aliases",)) if entity else (),
+        kind=kind, description=description, wikidata=wikidata, sources=sources, body=body, body_line=body_line,
+        lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1))
 
 
 def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Problem], str]:

@@ -114,7 +114,7 @@ class Context:
     def __init__(self, brief: Brief, index: LinkIndex):
         self.brief = brief
         self.index = index
-        self.page = output_path("brief", brief.slug)
+        self.page = output_path(getattr(brief, "group", "brief"), brief.slug)     # a Brief, or a Record
         self.source_numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
         self.links: list[Link] = []
         self.citations: list[str] = []
@@ -148,6 +148,9 @@ class Context:
         self.links.append(Link(slug, anchor, raw, line))
         if self.title_of(slug) is None:
             return "#"      # the link stage reports it: it knows which files failed and which look renamed
+        group, colon, record = slug.partition(":")
+        if colon:           # [[entity:slug]], [[topic:slug]]: the record's page
+            return relative_url(self.page, output_path(group, record), anchor)
         if slug == self.brief.slug and not anchor:
             self.problem(line, f"link {raw!r} points at this brief itself; remove it or add a #heading",
                          warning=True)

@@ -149,6 +149,42 @@ class Brief:
         return found
 
 
+ENTITY_KINDS = ("person", "country", "organisation", "place", "event", "other")
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one entity or topic is: a file under content/_entities/ or content/_topics/.
+    It has what the markup stage needs of a brief (body, sources, path, slug) to render
+    its profile the same way."""
+    plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
+    group: str           # "entity" or "topic"
+    path: str            # as shown in messages
+    rel_path: str        # POSIX path inside the content folder
+    slug: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str            # an entity's: one of ENTITY_KINDS; "" for a topic
+    description: str
+    wikidata: str        # "Q…" or ""
+    sources: tuple[Source, ...]
+    body: str
+    body_line: int
+    lines: tuple[tuple[str, int], ...]
+    fingerprint: str = ""   # its load key: the record is a pure function of it
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every way a brief may name it: slug, name and aliases."""
+        return (self.slug, self.name, *self.aliases)
+
+    def line_of(self, field: str) -> int:
+        for name, line in self.lines:
+            if name == field:
+                return line
+        return 1
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     plain_record = True     # only text inside: its repr is a faithful digest

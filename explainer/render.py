@@ -216,8 +216,20 @@ def article(graph: SiteGraph, path: str, brief: Brief) -> dict:
             "author": {"@type": "Organization", "name": config.author or config.title},
             "publisher": publisher, "url": link_for(graph, path, path),
             "mainEntityOfPage": link_for(graph, path, path),
-            "keywords": list(brief.topics), "about": [{"@type": "Thing", "name": n} for n in brief.entities],
+            "keywords": [graph.labels[("topic", graph.topic_slugs[n])] for n in brief.topics],
+            "about": [about(graph, path, n) for n in brief.entities],
             "citation": [s.url for s in brief.sources if s.url]}
+
+
+def about(graph: SiteGraph, path: str, name: str) -> dict:
+    """An entity a brief names, for its NewsArticle: typed and linked when it has a record."""
+    slug = graph.entity_slugs[name]
+    record = graph.records.get(("entity", slug))
+    thing = {"@type": SCHEMA_TYPES.get(record.kind, "Thing") if record else "Thing",
+             "name": graph.labels[("entity", slug)], "url": link_for(graph, path, output_path("entity", slug))}
+    if record and record.wikidata:
+        thing["sameAs"] = f"https://www.wikidata.org/wiki/{record.wikidata}"
+    return thing
 
 
 def brief_card(graph: SiteGraph, path: str, slug: str) -> dict:
@@ -331,19 +343,47 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     }
 
 
+SCHEMA_TYPES = {"person": "Person", "country": "Country", "organisation": "Organization", "place": "Place",
+                "event": "Event", "other": "Thing"}
+KIND_LABELS = {"person": "Person", "country": "Country", "organisation": "Organisation", "place": "Place",
+               "event": "Event", "other": "Entity"}
+
+
 def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
     path = output_path(kind, group.slug)
     listing = ("Topics", "topics.html") if kind == "topic" else ("Entities", "entities.html")
-    label = "Topic" if kind == "topic" else "Entity"
+    record = graph.records.get((kind, group.slug))
+    label = ("Topic" if kind == "topic" else KIND_LABELS[record.kind] if record else "Entity")
+    description = record.description if record else f"{label}: {group.name}. Briefs and events on " \
+                                                     f"{group.name} in {graph.config.title}."
+    briefs = item_list(graph, path, f"Briefs on {group.name}",
+                       [(graph.cards[s].title, output_path("brief", s)) for s in group.briefs])
+    jsonld = {"@context": "https://schema.org", "@graph": [described(graph, path, record),
+                                                           {k: v for k, v in briefs.items() if k != "@context"}]} \
+        if record else briefs
     return {
-        **chrome(graph, path, group.name, f"{label}: {group.name}. Briefs and events on "
-                                          f"{group.name} in {graph.config.title}.", crumbs=(listing,),
-                 jsonld=item_list(graph, path, f"Briefs on {group.name}",
-                                  [(graph.cards[s].title, output_path("brief", s)) for s in group.briefs])),
+        **chrome(graph, path, group.name, description, crumbs=(listing,), jsonld=jsonld),
         "kind": kind, "label": label, "name": group.name,
+        "description": record.description if record else "",
+        "aliases": list(record.aliases) if record else [],
+        "profile": Markup(graph.profiles[(kind, group.slug)].html) if record else "",
         "briefs": [brief_card(graph, path, s) for s in group.briefs],
         "years": years([event_view(graph, path, e) for e in group.events]),
+        "companions": [{"name": graph.labels[("entity", slug)], "count": count,
+                        "href": relative_url(path, output_path("entity", slug))}
+                       for slug, count in graph.companions.get(group.slug, ())] if kind == "entity" else [],
     }
+
+
+def described(graph: SiteGraph, path: str, record) -> dict:
+    """schema.org for an entity or topic that has a record: its type by kind, names and sameAs."""
+    thing = {"@type": SCHEMA_TYPES.get(record.kind, "Thing") if record.group == "entity" else "DefinedTerm",
+             "name": record.name, "description": record.description, "url": link_for(graph, path, path)}
+    if record.aliases:
+        thing["alternateName"] = list(record.aliases)
+    if record.wikidata:
+        thing["sameAs"] = f"https://www.wikidata.org/wiki/{record.wikidata}"
+    return thing
 
 
 def timeline_view(graph: SiteGraph) -> dict:

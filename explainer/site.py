@@ -35,7 +35,7 @@ from .inputs import Snapshot, declared_inputs, take_snapshot
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index, renames_since
 from .load import display_path, load_content
 from .markup import Renderer
-from .models import Body, Brief, ContentError, LinkIndex, Problem, SiteConfig, UsageError, in_reading_order
+from .models import Body, Brief, ContentError, LinkIndex, Problem, Record, SiteConfig, UsageError, in_reading_order
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
@@ -53,20 +53,26 @@ def body_key(brief: Brief) -> str:
     return hashlib.sha256(f"body\0{brief.fingerprint}".encode()).hexdigest()
 
 
-def render_bodies(briefs: tuple[Brief, ...], index: LinkIndex, state: ReuseState, jobs: int,
+def render_bodies(briefs: tuple[Brief | Record, ...], index: LinkIndex, state: ReuseState, jobs: int,
                   unsafe_html: bool) -> dict[str, Body]:
-    """Every brief's rendered body: re-used where the brief is the same and every answer
-    the body got from the link index is still the same, else rendered."""
-    keys = {b.slug: body_key(b) for b in briefs}
+    """Every brief's rendered body (and every record's profile, under "entity:slug" or
+    "topic:slug"): re-used where the brief is the same and every answer the body got from
+    the link index is still the same, else rendered."""
+    keys = {body_name(b): body_key(b) for b in briefs}
     known = state.known_bodies(list(keys.values()))
-    bodies = {slug: known[key] for slug, key in keys.items() if key in known and known[key].still_valid(index)}
-    missing = [b for b in briefs if b.slug not in bodies]
+    bodies = {name: known[key] for name, key in keys.items() if key in known and known[key].still_valid(index)}
+    missing = [b for b in briefs if body_name(b) not in bodies]
     rendered = map_in_chunks(lambda chunk: render_chunk(chunk, index, unsafe_html), missing, jobs)
-    fresh = {b.slug: replace(body, fingerprint=hashlib.sha256(f"{keys[b.slug]}\0{body.lookups!r}".encode())
-                             .hexdigest()) for b, body in zip(missing, rendered)}
+    fresh = {body_name(b): replace(body, fingerprint=hashlib.sha256(f"{keys[body_name(b)]}\0{body.lookups!r}"
+                                                                    .encode()).hexdigest())
+             for b, body in zip(missing, rendered)}
     state.keep_bodies({keys[s]: body for s, body in fresh.items() if not any(not p.warning for p in body.problems)},
                       used=set(keys.values()))
-    return {b.slug: bodies.get(b.slug) or fresh[b.slug] for b in briefs}
+    return {name: bodies.get(name) or fresh[name] for name in keys}
+
+
+def body_name(item: Brief | Record) -> str:
+    return f"{item.group}:{item.slug}" if isinstance(item, Record) else item.slug
 
 
 def render_chunk(briefs, index: LinkIndex, unsafe_html: bool = False) -> list[Body]:
@@ -89,13 +95,21 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
         raise UsageError(f"no content folder at {options.content}")
     config, problems = load_config(options.config_file(), options.site_url)
     loaded = load_content(options.content, snapshot.of("content"), state.known_briefs)
-    state.keep_briefs(loaded.fresh, set(loaded.keys))
-    problems += list(loaded.problems)
-    problems += duplicate_slugs(loaded.briefs)
+    entities = load_content(options.content, snapshot.of("entities"), state.known_briefs, group="entity")
+    topics = load_content(options.content, snapshot.of("topics"), state.known_briefs, group="topic")
+    state.keep_briefs({**loaded.fresh, **entities.fresh, **topics.fresh},
+                      set(loaded.keys | entities.keys | topics.keys))
+    problems += [*loaded.problems, *entities.problems, *topics.problems]
+    problems += [*duplicate_slugs(loaded.briefs), *duplicate_slugs(entities.briefs), *duplicate_slugs(topics.briefs)]
     briefs = unique_briefs(loaded.briefs)
-    bodies = render_bodies(briefs, link_index(briefs, loaded.failed_paths), state, options.jobs, options.unsafe_html)
-    problems += [p for body in bodies.values() for p in body.problems]
-    graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive, loaded.failed)
+    records = unique_briefs(entities.briefs) + unique_briefs(topics.briefs)
+    index = link_index(briefs, loaded.failed_paths, records)
+    everything = render_bodies(briefs + records, index, state, options.jobs, options.unsafe_html)
+    problems += [p for body in everything.values() for p in body.problems]
+    bodies = {b.slug: everything[b.slug] for b in briefs}
+    profiles = {(r.group, r.slug): everything[body_name(r)] for r in records}
+    graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive, loaded.failed, records,
+                                    profiles)
     problems += link_found + start_here_problems(config, graph, options, loaded.failed)
     if any(not p.warning for p in problems):
         raise ContentError(problems, rename_hints(state, briefs, bodies, loaded.failed, problems))

@@ -52,9 +52,9 @@ from pathlib import Path
 from typing import Any
 
 from .dates import PartialDate
-from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Source
+from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Record, Source
 
-SCHEMA = 6
+SCHEMA = 7
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -108,16 +108,38 @@ def brief_from(row) -> Brief:
                  tuple(entities), tuple(related), draft, lang, tuple(Figure(*f) for f in figures),
                  tuple(Event(PartialDate(*d), date_from(end), t, s, tuple(tp), tuple(en), circa, line)
                        for d, end, t, s, tp, en, circa, line in events),
-                 tuple(Source(i, t, p, u, date_from(d), line) for i, t, p, u, d, line in sources),
+                 sources_from(sources),
                  body, body_line, tuple(tuple(pair) for pair in lines), fingerprint)
 
 
-def loaded_from(text: str) -> tuple[Brief | None, tuple[Problem, ...], str]:
+def sources_from(rows) -> tuple[Source, ...]:
+    return tuple(Source(i, t, p, u, date_from(d), line) for i, t, p, u, d, line in rows)
+
+
+def sources_to(sources) -> list:
+    return [[s.id, s.title, s.publisher, s.url, date_to(s.date), s.line] for s in sources]
+
+
+def record_from(row) -> Record:
+    (group, path, rel_path, slug, name, aliases, kind, description, wikidata, sources, body, body_line, lines,
+     fingerprint) = row
+    return Record(group, path, rel_path, slug, name, tuple(aliases), kind, description, wikidata, sources_from(sources),
+                  body, body_line, tuple(tuple(pair) for pair in lines), fingerprint)
+
+
+def record_to(r: Record) -> list:
+    return [r.group, r.path, r.rel_path, r.slug, r.name, r.aliases, r.kind, r.description, r.wikidata,
+            sources_to(r.sources), r.body, r.body_line, r.lines, r.fingerprint]
+
+
+def loaded_from(text: str) -> tuple[Brief | Record | None, tuple[Problem, ...], str]:
     head, _, body = text.partition("\n")
-    brief, problems, slug = json.loads(head)
-    if brief is not None:
-        brief[BRIEF_BODY] = body
-    return (brief_from(brief) if brief is not None else None), problems_from(problems), str(slug)
+    tag, row, problems, slug = json.loads(head)
+    item = None
+    if row is not None:
+        row[BODY_AT[tag]] = body
+        item = brief_from(row) if tag == "brief" else record_from(row)
+    return item, problems_from(problems), str(slug)
 
 
 def date_to(date: PartialDate | None) -> list | None:
@@ -130,7 +152,7 @@ def brief_to(b: Brief) -> list:
             b.entities, b.related, b.draft, b.lang, [[f.label, f.value, f.source, f.note, f.line] for f in b.figures],
             [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line]
              for e in b.events],
-            [[s.id, s.title, s.publisher, s.url, date_to(s.date), s.line] for s in b.sources],
+            sources_to(b.sources),
             b.body, b.body_line, b.lines, b.fingerprint]
 
 
@@ -138,18 +160,20 @@ def problems_to(problems) -> list:
     return [[p.path, p.line, p.message, p.warning, p.cause] for p in problems]
 
 
-BRIEF_BODY = 15     # where brief_to puts the Markdown source, which goes after the JSON line instead
+BODY_AT = {"brief": 15, "record": 10}   # where the Markdown source is in each row; it goes after the JSON line
 
 
-def loaded_to(result: tuple[Brief | None, tuple[Problem, ...], str]) -> str:
-    """One line of JSON (which escapes every newline in its strings), then the brief's
-    Markdown as it is: decoding a long text from JSON costs far more than slicing it."""
-    brief, problems, slug = result
-    row = brief_to(brief) if brief is not None else None
+def loaded_to(result: tuple[Brief | Record | None, tuple[Problem, ...], str]) -> str:
+    """One line of JSON (which escapes every newline in its strings), then the Markdown as
+    it is: decoding a long text from JSON costs far more than slicing it."""
+    item, problems, slug = result
+    tag = "record" if isinstance(item, Record) else "brief"
+    row = (record_to(item) if tag == "record" else brief_to(item)) if item is not None else None
     body = ""
     if row is not None:
-        body, row[BRIEF_BODY] = row[BRIEF_BODY], ""
-    return json.dumps([row, problems_to(problems), slug], ensure_ascii=False, separators=(",", ":")) + "\n" + body
+        body, row[BODY_AT[tag]] = row[BODY_AT[tag]], ""
+    return json.dumps([tag, row, problems_to(problems), slug], ensure_ascii=False,
+                      separators=(",", ":")) + "\n" + body
 
 
 def body_from(text: str) -> Body:
@@ -176,7 +200,7 @@ class _DigestPickler(pickle.Pickler):
     values; a set's order may differ between processes, which can only cost a re-use."""
 
     def reducer_override(self, obj):
-        if type(obj) in (Brief, Body) and obj.fingerprint:
+        if type(obj) in (Brief, Body, Record) and obj.fingerprint:
             return str, (type(obj).__name__ + ":" + obj.fingerprint,)
         if type(obj).__name__ == "mappingproxy":
             return tuple, (tuple(obj.items()),)
@@ -207,7 +231,7 @@ class Digester:
 
     def __call__(self, value: Any) -> str:
         kind = type(value)
-        if kind in (Brief, Body) and value.fingerprint:
+        if kind in (Brief, Body, Record) and value.fingerprint:
             return kind.__name__ + ":" + value.fingerprint
         if kind in PLAIN:
             return hashlib.sha256(repr(value).encode()).hexdigest()

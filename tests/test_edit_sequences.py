@@ -174,6 +174,30 @@ class AuthorEdits(RuleBasedStateMachine):
         slug = data.draw(st.sampled_from(sorted(self.briefs)))
         self.edit(slug, **{flag: not getattr(self.briefs[slug], flag)})
 
+    @rule(slug=st.sampled_from(SLUGS), what=st.sampled_from(["write", "reword", "alias", "break", "delete"]))
+    def edit_entity_record(self, slug, what):
+        """The records are inputs too: write, change, break or delete an entity's record."""
+        path = self.content / "_entities" / f"{slug}.md"
+        if what == "delete":
+            path.unlink(missing_ok=True)
+            return
+        description = {"reword": "Named in the briefs, reworded."}.get(what, "Named in the briefs.")
+        lines = ["---", f"name: {slug.title()}", f"description: {description}",
+                 *([] if what == "break" else ["kind: other"]),
+                 *([f"aliases: [{slug.upper()}]"] if what == "alias" else []), "---", "",
+                 f"A profile of {slug} that links [[topic:trade]]."]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @rule(present=st.booleans())
+    def edit_topic_record(self, present):
+        path = self.content / "_topics" / "trade.md"
+        if present:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("---\nname: trade\ndescription: Goods and payments.\n---\n", encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
+
     @rule(wording=st.sampled_from(["min read", "minutes to read", "min{% if", "min read"]))
     def edit_template(self, wording):
         path = self.project / "templates/brief.html"

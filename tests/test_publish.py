@@ -167,8 +167,13 @@ def test_every_page_has_title_description_canonical_social_tags_and_json_ld(site
             continue
         data = json.loads(doc.find("script", type="application/ld+json").string)
         expected = "NewsArticle" if name.startswith("briefs/") else "ItemList"
-        assert data["@type"] == expected, name
         assert data["@context"] == "https://schema.org"
+        if "@graph" in data:        # a page with a record: what it is, then the briefs on it
+            assert name.startswith(("entities/", "topics/")), name
+            assert data["@graph"][0]["@type"] in ("Person", "Country", "Organization", "Place", "Event", "Thing",
+                                                  "DefinedTerm"), name
+            data = data["@graph"][1]
+        assert data["@type"] == expected, name
 
 
 def test_brief_json_ld_has_headline_dates_author_and_publisher(site):

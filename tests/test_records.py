@@ -1,0 +1,158 @@
+"""Entity and topic records (content/_entities/, content/_topics/): loaded and checked like
+briefs, matched to the names briefs use, and shown on their pages (issue 14)."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import brief, run_cli
+
+DAR = """---
+name: Ishaq Dar
+aliases: [Mohammad Ishaq Dar]
+kind: person
+description: Deputy Prime Minister and Foreign Minister of Pakistan.
+wikidata: Q1387498
+sources:
+  - {id: dawn, title: "Pakistan, Russia sign MoU", publisher: Dawn, url: "https://www.dawn.com/news/1859919",
+     date: 2024-09-20}
+---
+Met [[entity:alexei-overchuk|Russia's deputy prime minister]] in Islamabad [@dawn]; see [[talks]] and [[topic:trade]].
+"""
+OVERCHUK = """---
+name: Alexei Overchuk
+kind: person
+description: Deputy Prime Minister of Russia.
+---
+"""
+PLACE = """---
+name: Bürgenstock
+kind: place
+description: A resort above Lake Lucerne in Switzerland.
+---
+"""
+TRADE = """---
+name: trade
+description: Goods, services and the payments between countries.
+---
+Trade runs through [[talks]].
+"""
+
+
+def records(**extra: str) -> dict[str, str]:
+    files = {"_entities/ishaq-dar.md": DAR, "_entities/alexei-overchuk.md": OVERCHUK,
+             "_entities/burgenstock.md": PLACE, "_topics/trade.md": TRADE,
+             "talks.md": brief(title="The talks", topics="[trade]", entities="[Mohammad Ishaq Dar, Alexei Overchuk]",
+                               events='[{date: 2024-09-18, title: "Talks in Islamabad", entities: [ishaq dar]}]'),
+             "summit.md": brief(title="The summit", date="2024-06-16", entities="[Burgenstock, Ishaq Dar]")}
+    files.update(extra)
+    return files
+
+
+@pytest.fixture
+def built(make_site):
+    run = make_site(records())
+    assert run.code == 0, run.err
+    return run
+
+
+def test_records_are_not_briefs_and_every_spelling_finds_its_record(built):
+    assert not (built.site / "briefs/ishaq-dar.html").exists()
+    assert "has no record" not in built.err and "also spelt" not in built.err, built.err
+    names = {p.name for p in (built.site / "entities").iterdir()}
+    assert names == {"ishaq-dar.html", "alexei-overchuk.html", "burgenstock.html"}, names     # one page each
+    page = built.html("entities/ishaq-dar.html")
+    briefs = [a.get_text(strip=True) for a in page.select("#group-briefs ~ ul a, .brief-list a")]
+    assert "The talks" in briefs and "The summit" in briefs         # by alias, by slug spelt with spaces
+    assert "The summit" in built.text("entities/burgenstock.html")  # diacritics ignored
+
+
+def test_an_entity_page_shows_the_record(built):
+    page = built.html("entities/ishaq-dar.html")
+    assert page.h1.get_text(strip=True) == "Ishaq Dar"
+    assert page.select_one(".kicker").get_text(strip=True) == "Person"
+    assert "Deputy Prime Minister and Foreign Minister of Pakistan." in page.select_one(".lede").get_text()
+    assert "Mohammad Ishaq Dar" in built.text("entities/ishaq-dar.html")
+    profile = page.select_one(".profile")
+    links = {a.get_text(strip=True): a["href"] for a in profile.select("a")}
+    assert links["Russia's deputy prime minister"] == "alexei-overchuk.html"
+    assert links["The talks"] == "../briefs/talks.html" and links["trade"] == "../topics/trade.html"
+    assert profile.select_one("sup a") is not None               # the citation [@dawn]
+    assert "Talks in Islamabad" in built.text("entities/ishaq-dar.html")     # its own timeline
+    companions = {li.a.get_text(strip=True): li.select_one(".count").get_text() for li in page.select(".companions li")}
+    assert companions == {"Alexei Overchuk": "1 brief", "Bürgenstock": "1 brief"}, companions
+
+
+def test_entity_pages_and_articles_carry_schema_org(built):
+    data = json.loads(built.html("entities/ishaq-dar.html").find("script", type="application/ld+json").string)
+    person = data["@graph"][0]
+    assert person["@type"] == "Person" and person["name"] == "Ishaq Dar"
+    assert person["alternateName"] == ["Mohammad Ishaq Dar"]
+    assert person["sameAs"] == "https://www.wikidata.org/wiki/Q1387498"
+    place = json.loads(built.html("entities/burgenstock.html").find("script", type="application/ld+json").string)
+    assert place["@graph"][0]["@type"] == "Place"
+    article = json.loads(built.html("briefs/talks.html").find("script", type="application/ld+json").string)
+    about = {thing["name"]: thing["@type"] for thing in article["about"]}
+    assert about == {"Ishaq Dar": "Person", "Alexei Overchuk": "Person"}, about
+
+
+def test_a_topic_record_introduces_its_page(built):
+    page = built.html("topics/trade.html")
+    assert page.h1.get_text(strip=True) == "trade" or page.h1.get_text(strip=True) == "Trade"
+    assert "Goods, services and the payments between countries." in page.select_one(".lede").get_text()
+    assert page.select_one(".profile a")["href"] == "../briefs/talks.html"
+
+
+def test_a_name_without_a_record_gets_a_bare_page_and_a_warning(make_site):
+    run = make_site(records(**{"other.md": brief(title="Other", entities="[Viola Amherd]")}))
+    assert run.code == 0 and (run.site / "entities/viola-amherd.html").exists()
+    assert "entity 'Viola Amherd' has no record; add content/_entities/viola-amherd.md" in run.err
+    assert run_cli("check", "--content", str(run.content), "--config", str(run.content.parent / "site.yml"),
+                   "--strict")[0] == 1
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("_entities/dar-again.md", "---\nname: Dar\naliases: [Mohammad Ishaq Dar]\nkind: person\ndescription: D.\n---\n",
+     "entity name 'Mohammad Ishaq Dar' is also claimed by"),
+    ("_entities/x.md", "---\nname: X\nkind: planet\ndescription: D.\n---\n", "kind: 'planet' is not a kind of entity"),
+    ("_entities/x.md", "---\nname: X\nkind: other\ndescription: " + "d" * 201 + "\n---\n",
+     "description: is 201 characters; at most 200"),
+    ("_entities/x.md", "---\nname: X\nkind: other\ndescription: D.\nwikidata: 123\n---\n",
+     "wikidata: '123' is not a Wikidata id"),
+    ("_entities/x.md", "---\nkind: other\ndescription: D.\n---\n", "name: is required"),
+    ("_topics/x.md", "---\nname: X\ndescription: D.\naliases: [Y]\n---\n", "unknown key 'aliases'"),
+    ("talks2.md", brief(title="T2", body="See [[entity:ishaq-darr]]."),
+     "link '[[entity:ishaq-darr]]': no entity record 'ishaq-darr'; did you mean 'ishaq-dar'?"),
+    ("talks3.md", brief(title="T3", body="See [[topic:nope]]."), "no topic record 'nope'"),
+])
+def test_bad_records_are_reported_with_file_and_line(make_site, name, text, message):
+    run = make_site(records(**{name: text}))
+    assert message in run.err, run.err
+    if "unknown key" not in message:
+        assert run.code == 1
+
+
+def test_editing_a_record_rebuilds_its_pages_and_equals_a_clean_build(make_site, tmp_path):
+    run = make_site(records())
+    assert run.code == 0, run.err
+    (run.content / "_entities/ishaq-dar.md").write_text(DAR.replace("Foreign Minister of Pakistan.",
+                                                                    "Foreign Minister, Pakistan."))
+    again = make_site({})
+    assert again.code == 0 and "up to date" not in again.out, again.out
+    assert "Foreign Minister, Pakistan." in again.text("entities/ishaq-dar.html")
+    clean = tmp_path / "clean"
+    code, _, err = run_cli("build", "--content", str(run.content), "--out", str(clean), "--no-cache",
+                           "--config", str(run.content.parent / "site.yml"))
+    assert code == 0, err
+    tree = lambda folder: {p.relative_to(folder).as_posix(): p.read_bytes()
+                           for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert tree(run.site) == tree(clean)
+    shutil.rmtree(run.content / "_topics")      # the record goes; the name stays, with a bare page
+    failed = make_site({})
+    assert failed.code == 1 and "link '[[topic:trade]]': no topic record 'trade'" in failed.err, failed.err
+    (run.content / "_entities/ishaq-dar.md").write_text(DAR.replace(" and [[topic:trade]]", ""))
+    bare = make_site({})
+    assert bare.code == 0 and "topic 'trade' has no record" in bare.err, bare.err
+    assert "Goods, services" not in bare.text("topics/trade.html") and "The talks" in bare.text("topics/trade.html")
