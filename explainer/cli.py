@@ -132,15 +132,18 @@ def run(args: argparse.Namespace, project: Path) -> int:
     if args.command == "check":
         from . import site
         report = site.check(options)
-        if args.strict and report.warnings:
-            # A failing check never starts with OK: with --strict a warning is an error.
-            print_problems([dataclasses.replace(w, warning=False) for w in report.warnings], verb="")
-            print(f"check --strict failed: {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+        warnings = [w for w in report.warnings if not w.suggestion]
+        if args.strict and warnings:
+            # A failing check never starts with OK: with --strict a warning is an error (a suggestion is not).
+            print_problems([dataclasses.replace(w, warning=False) for w in warnings], verb="")
+            print(f"check --strict failed: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
                   " counted as errors", file=sys.stderr)
             return EXIT_CONTENT
         print_problems(report.warnings)
+        suggestions = len(report.warnings) - len(warnings)
         print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
-              + (f", {len(report.warnings)} warnings" if report.warnings else ""))
+              + (f", {len(warnings)} warnings" if warnings else "")
+              + (f", {suggestions} suggestion{'s' if suggestions != 1 else ''}" if suggestions else ""))
         return EXIT_OK
     from .freshness import build  # imports the engine only when there is work for it
     report = build(options)

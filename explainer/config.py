@@ -8,7 +8,7 @@ from .frontmatter import FrontMatterError, parse_yaml
 from .load import LANG_TAG, Fields, display_path
 from .models import Problem, SiteConfig
 
-CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname")
+CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname", "autolink")
 
 
 def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, list[Problem]]:
@@ -36,6 +36,7 @@ def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, li
         intro=fields.text(data, ("intro",)),
         start_here=fields.texts(data, ("start_here",)),
         cname=fields.text(data, ("cname",)),
+        autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
     )
     return config, fields.problems
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import hashlib
 import heapq
 import json
 from collections import Counter, defaultdict
@@ -19,6 +20,7 @@ from .urls import name_slug
 
 MAX_RELATED = 5
 MAX_COMPANIONS = 8
+MIN_AUTOLINK = 4     # a shorter alias ('Dar', 'US') still names an entity, but never links by itself
 HEADING_IDS = "; a heading's id is its text in lowercase with hyphens ('## What was decided' -> what-was-decided)"
 RELATED_POOL = 12
 
@@ -91,13 +93,28 @@ class SiteGraph:
     records: Mapping[tuple[str, str], Record]  # ("entity", slug) -> its record, for those that have one
     profiles: Mapping[tuple[str, str], Body]   # the same keys -> the record's rendered profile
     companions: Mapping[str, tuple[tuple[str, int], ...]]   # entity slug -> the entities most often beside it
+    referenced: Mapping[str, tuple[str, ...]]  # "entity:slug" -> briefs whose text links it (auto-links too)
 
 def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None,
-               records: tuple[Record, ...] = ()) -> LinkIndex:
+               records: tuple[Record, ...] = (), autolink: bool = True) -> LinkIndex:
     """Titles by slug (a record's name by "entity:slug" or "topic:slug"), slugs by file; a
-    file that failed to load keeps its slug, with no title."""
+    file that failed to load keeps its slug, with no title. For auto-links: each entity
+    record's name and aliases of at least MIN_AUTOLINK characters, and the spelling keys
+    that resolve a brief's own names."""
+    entities = [r for r in records if r.group == "entity"]
+    keys: dict[str, str] = {}
+    mentions: dict[str, str] = {}
+    for record in entities:
+        for spelling in record.spellings:
+            keys.setdefault(name_slug(spelling), record.slug)
+        for spelling in (record.name, *record.aliases):
+            if len(spelling) >= MIN_AUTOLINK:
+                mentions.setdefault(spelling, record.slug)
+    digest = hashlib.sha256(repr((sorted(mentions.items()), sorted(keys.items()))).encode()).hexdigest()
     return LinkIndex(titles={**{f"{r.group}:{r.slug}": r.name for r in records}, **{b.slug: b.title for b in briefs}},
-                     paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}})
+                     paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}},
+                     mentions=mentions, entity_keys=keys,
+                     settings={"autolink": "on" if autolink else "off", "mentions": digest})
 
 
 def duplicate_slugs(briefs: tuple[Brief, ...]) -> list[Problem]:
@@ -180,7 +197,9 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         records=MappingProxyType(recorded),
         profiles=MappingProxyType(dict(profile_bodies)),
         companions=derive("companions", companions, tuple(tuple(dict.fromkeys(entity_slugs[n] for n in b.entities))
-                                                          for b in public)))
+                                                          for b in public)),
+        referenced=derive("referenced", record_backlinks, slugs, tuple(
+            tuple(link.target for link in bodies[s].links if ":" in link.target) for s in slugs)))
     return graph, problems
 
 
@@ -453,6 +472,15 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
                           key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
+
+
+def record_backlinks(slugs: tuple[str, ...], targets: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[str, ...]]:
+    """"entity:slug" or "topic:slug" -> the briefs whose text links to it, newest first."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for slug, linked in zip(slugs, targets):
+        for target in dict.fromkeys(linked):
+            found[target].append(slug)
+    return MappingProxyType({target: tuple(briefs) for target, briefs in found.items()})
 
 
 def companions(rows: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[tuple[str, int], ...]]:

@@ -30,7 +30,7 @@ from .models import (
 )
 
 BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
-              "draft", "lang", "figures", "events", "sources")
+              "draft", "lang", "figures", "events", "sources", "autolink")
 EVENT_KEYS = ("date", "end", "title", "summary", "topics", "entities", "circa")
 SOURCE_KEYS = ("id", "title", "publisher", "url", "date")
 FIGURE_KEYS = ("label", "value", "source", "note")
@@ -365,6 +365,7 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
                      if (e := validate_event(key, item, fields, topics)) is not None),
         sources=sources, body=body, body_line=body_line,
         lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1),
+        autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
     )
     if not brief.draft:
         warn_placeholders(brief, fields)

@@ -30,7 +30,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Body, Brief, Heading, Link, LinkIndex, Problem, suggest
-from .urls import output_path, relative_url
+from .urls import name_slug, output_path, relative_url
 
 
 def standard_extensions() -> list[Extension]:
@@ -41,7 +41,7 @@ def standard_extensions() -> list[Extension]:
             MarkdownInHtmlExtension()]
 WIKILINK = r"\[\[([^\[\]\n]+?)\]\]"
 CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
-SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref")
+SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref", "autolink")
 ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
 TAG = re.compile(r"<[^>]*>")
 ALIGN_STYLE = re.compile(r"text-align: (left|center|right);?")
@@ -139,8 +139,16 @@ class Context:
         title = self.lookups[("title", slug)] = self.index.titles.get(slug)
         return title
 
-    def problem(self, line: int, message: str, warning: bool = False) -> None:
-        self.problems.append(Problem(self.brief.path, line, message, warning))
+    def problem(self, line: int, message: str, warning: bool = False, suggestion: bool = False) -> None:
+        self.problems.append(Problem(self.brief.path, line, message, warning, suggestion=suggestion))
+
+    def wants_autolinks(self) -> bool:
+        """Answers recorded as lookups: a body stays valid only while they stay the same."""
+        site = self.lookups[("setting", "autolink")] = self.index.settings.get("autolink")
+        if site != "on" or not getattr(self.brief, "autolink", False):     # a record's profile: never
+            return False
+        self.lookups[("setting", "mentions")] = self.index.settings.get("mentions")
+        return True
 
     def link_to(self, slug: str, anchor: str, raw: str, needle: str) -> str:
         """Record a link to a brief and return its href from this page."""
@@ -187,6 +195,7 @@ class ExplainerExtension(Extension):
         md.inlinePatterns.register(WikiLinkProcessor(WIKILINK, self), "explainer-wikilink", 175)
         md.inlinePatterns.register(CitationProcessor(CITATION, self), "explainer-citation", 174)
         md.treeprocessors.register(MarkdownLinkProcessor(md, self), "explainer-mdlinks", 15)
+        md.treeprocessors.register(AutoLinkProcessor(md, self), "explainer-autolinks", 13)
         md.treeprocessors.register(AlignmentClasses(md), "explainer-align", 14)
 
 
@@ -240,6 +249,70 @@ class AlignmentClasses(Treeprocessor):
             if cell.tag in ("th", "td") and (align := ALIGN_STYLE.fullmatch(cell.get("style", ""))):
                 del cell.attrib["style"]
                 cell.set("class", f"align-{align.group(1)}")
+
+
+NEVER_AUTOLINKED = {"a", "code", "pre", "sup", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "kbd", "samp"}
+
+
+class AutoLinkProcessor(Treeprocessor):
+    """Links the first mention of each recorded entity in the body (its name or an alias,
+    as whole words) to the entity's page. Never inside headings, code, links or citations
+    (<sup>), nor in the footnotes. A mention of an entity the brief does not list in its
+    front matter is noted as a suggestion."""
+
+    def __init__(self, md, extension: ExplainerExtension):
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root):
+        context = self.extension.context
+        if context is None or not context.wants_autolinks():
+            return
+        pattern = mention_pattern(tuple(sorted(context.index.mentions)))
+        if pattern is None:
+            return
+        listed = {context.index.entity_keys.get(name_slug(n)) for n in context.brief.entities}
+        self.linked: set[str] = set()
+        self.walk(root, context, pattern, listed)
+
+    def walk(self, element, context, pattern, listed) -> None:
+        element.text = self.link_text(element, 0, element.text, context, pattern, listed)
+        for child in list(element):
+            if child.tag not in NEVER_AUTOLINKED and "footnote" not in child.get("class", ""):
+                self.walk(child, context, pattern, listed)
+            child.tail = self.link_text(element, list(element).index(child) + 1, child.tail, context, pattern,
+                                        listed)
+
+    def link_text(self, parent, position: int, text: str | None, context, pattern, listed) -> str | None:
+        """The text before the first new mention; the link and what follows go in at `position`."""
+        if not text:
+            return text
+        for match in pattern.finditer(text):
+            slug = context.index.mentions[match.group(0)]
+            if slug in self.linked:
+                continue
+            self.linked.add(slug)
+            if slug not in listed:
+                context.problem(context.line_of(match.group(0)),
+                                f"mentions {match.group(0)!r}, which has an entity record, but does not list it in "
+                                f"'entities:'; add it there if the brief is about it", warning=True, suggestion=True)
+            link = etree.Element("a", {"class": "autolink",
+                                       "href": context.link_to(f"entity:{slug}", "", match.group(0),
+                                                               match.group(0))})
+            link.text = match.group(0)
+            link.tail = self.link_text(parent, position + 1, text[match.end():], context, pattern, listed)
+            parent.insert(position, link)
+            return text[:match.start()]
+        return text
+
+
+@functools.lru_cache(maxsize=8)
+def mention_pattern(spellings: tuple[str, ...]) -> re.Pattern | None:
+    """Any of the spellings as whole words, longest first (so 'Ishaq Dar' wins over 'Dar')."""
+    if not spellings:
+        return None
+    ordered = sorted(spellings, key=lambda s: (-len(s), s))
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
 
 
 class MarkdownLinkProcessor(Treeprocessor):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .dates import PartialDate
 
@@ -21,10 +21,11 @@ class Problem:
     message: str
     warning: bool = False
     cause: str = ""     # the file whose own error this one follows from ("" for a root cause)
+    suggestion: bool = False    # a warning that even check --strict lets pass
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        kind = "warning: " if self.warning else ""
+        kind = "suggestion: " if self.suggestion else "warning: " if self.warning else ""
         return f"{where}: {kind}{self.message}"
 
 
@@ -126,6 +127,7 @@ class Brief:
     body: str
     body_line: int       # file line of the body's first line
     lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
+    autolink: bool = True   # link the first mention of each recorded entity in the body
     fingerprint: str = ""   # digest of the file's bytes and paths: the Brief is a pure function of it
 
     def line_of(self, field: str) -> int:
@@ -139,13 +141,13 @@ class Brief:
         """For 'topics' and 'entities': each name the brief and its events give, with its line.
         Computed once per Brief object (the object is immutable; the dev server keeps it)."""
         found = {}
-        for field in ("topics", "entities"):
-            names = getattr(self, field)
-            line = self.line_of(field) if names else 0
+        for kind in ("topics", "entities"):
+            names = getattr(self, kind)
+            line = self.line_of(kind) if names else 0
             pairs = [(name, line) for name in names]
             for event in self.events:
-                pairs += [(name, event.line) for name in getattr(event, field)]
-            found[field] = tuple(pairs)
+                pairs += [(name, event.line) for name in getattr(event, kind)]
+            found[kind] = tuple(pairs)
         return found
 
 
@@ -196,6 +198,7 @@ class SiteConfig:
     intro: str = ""
     start_here: tuple[str, ...] = ()
     cname: str = ""
+    autolink: bool = True       # false: no brief links mentions of entities by itself
 
 
 def suggest(name: str, choices) -> str:
@@ -207,9 +210,13 @@ def suggest(name: str, choices) -> str:
 
 @dataclass(frozen=True)
 class LinkIndex:
-    """What a body needs to know of the other briefs: their titles and files."""
-    titles: dict[str, str]      # slug -> title
+    """What a body needs to know of the other briefs and the records: titles, files, and
+    the spellings that auto-link to entity pages."""
+    titles: dict[str, str]      # slug -> title ("entity:slug" -> a record's name)
     paths: dict[str, str]       # rel_path in content -> slug
+    mentions: dict[str, str] = field(default_factory=dict)       # spelling in text -> entity slug
+    entity_keys: dict[str, str] = field(default_factory=dict)    # spelling key (name_slug) -> entity slug
+    settings: dict[str, str] = field(default_factory=dict)       # "autolink": "on"/"off"; "mentions": digest
 
 
 @dataclass(frozen=True)
@@ -242,5 +249,5 @@ class Body:
     fingerprint: str = ""   # digest of the brief it was made from and of `lookups`: all it depends on
 
     def still_valid(self, index: LinkIndex) -> bool:
-        tables = {"title": index.titles, "path": index.paths}
+        tables = {"title": index.titles, "path": index.paths, "setting": index.settings}
         return all(tables[table].get(key) == value for table, key, value in self.lookups)

@@ -217,13 +217,21 @@ def article(graph: SiteGraph, path: str, brief: Brief) -> dict:
             "publisher": publisher, "url": link_for(graph, path, path),
             "mainEntityOfPage": link_for(graph, path, path),
             "keywords": [graph.labels[("topic", graph.topic_slugs[n])] for n in brief.topics],
-            "about": [about(graph, path, n) for n in brief.entities],
+            "about": [about(graph, path, graph.entity_slugs[n]) for n in brief.entities],
+            "mentions": [about(graph, path, slug) for slug in mentioned_only(graph, brief)],
             "citation": [s.url for s in brief.sources if s.url]}
 
 
-def about(graph: SiteGraph, path: str, name: str) -> dict:
+def mentioned_only(graph: SiteGraph, brief: Brief) -> list[str]:
+    """Entities the brief's text links to (auto-links too) that its front matter does not list."""
+    listed = {graph.entity_slugs[n] for n in brief.entities}
+    linked = (link.target.partition(":")[2] for link in graph.bodies[brief.slug].links
+              if link.target.startswith("entity:"))
+    return [slug for slug in dict.fromkeys(linked) if slug not in listed and ("entity", slug) in graph.records]
+
+
+def about(graph: SiteGraph, path: str, slug: str) -> dict:
     """An entity a brief names, for its NewsArticle: typed and linked when it has a record."""
-    slug = graph.entity_slugs[name]
     record = graph.records.get(("entity", slug))
     thing = {"@type": SCHEMA_TYPES.get(record.kind, "Thing") if record else "Thing",
              "name": graph.labels[("entity", slug)], "url": link_for(graph, path, output_path("entity", slug))}
@@ -368,6 +376,8 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
         "aliases": list(record.aliases) if record else [],
         "profile": Markup(graph.profiles[(kind, group.slug)].html) if record else "",
         "briefs": [brief_card(graph, path, s) for s in group.briefs],
+        "referenced": [brief_card(graph, path, s) for s in graph.referenced.get(f"{kind}:{group.slug}", ())
+                       if s not in group.briefs],
         "years": years([event_view(graph, path, e) for e in group.events]),
         "companions": [{"name": graph.labels[("entity", slug)], "count": count,
                         "href": relative_url(path, output_path("entity", slug))}

@@ -103,7 +103,7 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
     problems += [*duplicate_slugs(loaded.briefs), *duplicate_slugs(entities.briefs), *duplicate_slugs(topics.briefs)]
     briefs = unique_briefs(loaded.briefs)
     records = unique_briefs(entities.briefs) + unique_briefs(topics.briefs)
-    index = link_index(briefs, loaded.failed_paths, records)
+    index = link_index(briefs, loaded.failed_paths, records, config.autolink)
     everything = render_bodies(briefs + records, index, state, options.jobs, options.unsafe_html)
     problems += [p for body in everything.values() for p in body.problems]
     bodies = {b.slug: everything[b.slug] for b in briefs}

@@ -156,3 +156,65 @@ def test_editing_a_record_rebuilds_its_pages_and_equals_a_clean_build(make_site,
     bare = make_site({})
     assert bare.code == 0 and "topic 'trade' has no record" in bare.err, bare.err
     assert "Goods, services" not in bare.text("topics/trade.html") and "The talks" in bare.text("topics/trade.html")
+
+
+# -- auto-links ------------------------------------------------------------------------------
+
+MENTIONS = brief(title="Mentions", entities="[Ishaq Dar]", sources="[{id: s, title: S}]", body="""\
+## Ishaq Dar in a heading
+
+`Ishaq Dar` in code, and [a link about Ishaq Dar](https://example.org) stay as they are.
+
+Then Mohammad Ishaq Dar spoke [@s]. Later Ishaq Dar spoke again, and Dar once more.
+
+Alexei Overchuk came too; the Bürgenstock resort was elsewhere.
+""")
+
+
+def autolinks(run, page="briefs/mentions.html"):
+    return [(a.get_text(), a["href"]) for a in run.html(page).select("a.autolink")]
+
+
+def test_the_first_mention_of_each_recorded_entity_links_to_its_page(make_site):
+    run = make_site(records(**{"mentions.md": MENTIONS}))
+    assert run.code == 0, run.err
+    assert autolinks(run) == [("Mohammad Ishaq Dar", "../entities/ishaq-dar.html"),
+                              ("Alexei Overchuk", "../entities/alexei-overchuk.html"),
+                              ("Bürgenstock", "../entities/burgenstock.html")]
+    page = run.html("briefs/mentions.html")
+    assert not page.select("h2 a.autolink, code a, sup a.autolink")
+    # Not listed in the front matter: a suggestion, which check --strict lets pass.
+    shown = run.err.replace(f"{run.content.as_posix()}/", "")
+    assert "mentions.md:15: suggestion: mentions 'Alexei Overchuk', which has an entity record" in shown, run.err
+    assert "'Mohammad Ishaq Dar'" not in shown.split("suggestion")[0]
+    config = str(run.content.parent / "site.yml")
+    code, out, err = run_cli("check", "--content", str(run.content), "--config", config, "--strict")
+    assert code == 0 and "suggestion" in out, (out, err)
+    # The entity page lists the brief under "Referenced by"; the article names it under mentions.
+    assert "Mentions" in [a.get_text(strip=True) for a in
+                          run.html("entities/alexei-overchuk.html").select("#group-referenced ~ ul a")]
+    article = json.loads(page.find("script", type="application/ld+json").string)
+    assert [m["name"] for m in article["mentions"]] == ["Alexei Overchuk", "Bürgenstock"]
+
+
+def test_autolink_false_in_a_brief_or_in_site_yml_turns_them_off(make_site):
+    run = make_site(records(**{"mentions.md": MENTIONS.replace("entities: [Ishaq Dar]",
+                                                               "entities: [Ishaq Dar]\nautolink: false")}))
+    assert run.code == 0 and autolinks(run) == []
+    run = make_site(records(**{"mentions.md": MENTIONS}))
+    assert autolinks(run)
+    (run.content.parent / "site.yml").write_text("title: Test site\nautolink: false\n")
+    assert autolinks(make_site({})) == []
+
+
+def test_a_new_alias_links_mentions_in_briefs_that_did_not_change(make_site, tmp_path):
+    run = make_site(records(**{"mentions.md": MENTIONS.replace("Bürgenstock resort", "Burgenstock Resort")}))
+    assert ("Burgenstock Resort", "../entities/burgenstock.html") not in autolinks(run)
+    (run.content / "_entities/burgenstock.md").write_text(PLACE.replace("kind: place", "kind: place\n"
+                                                                       "aliases: [Burgenstock Resort]"))
+    again = make_site({})
+    assert ("Burgenstock Resort", "../entities/burgenstock.html") in autolinks(again)
+    code, _, err = run_cli("build", "--content", str(run.content), "--out", str(tmp_path / "clean"), "--no-cache",
+                           "--config", str(run.content.parent / "site.yml"))
+    assert code == 0, err
+    assert (tmp_path / "clean/briefs/mentions.html").read_bytes() == (again.site / "briefs/mentions.html").read_bytes()
