@@ -87,7 +87,7 @@ class Renderer:
         finally:
             self.extension.context = None
         return Body(html=html, headings=headings, ids=frozenset(ELEMENT_ID.findall(html)),
-                    links=tuple(context.links), citations=tuple(dict.fromkeys(context.citations)),
+                    links=tuple(context.links), citations=tuple(context.citations),
                     words=len(brief.body.split()),
                     problems=tuple(context.problems),
                     lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
@@ -236,6 +236,8 @@ class CitationProcessor(InlineProcessor):
             last = etree.SubElement(sup, "a")
             last.set("href", f"#src-{source_id}")
             last.set("class", "citation")
+            if number:          # the sources list links back to each place that cites it
+                last.set("id", f"cite-{source_id}-{context.citations.count(source_id)}")
             last.text = str(number) if number else "?"
         last.tail = "]"
         return sup, m.start(0), m.end(0)

@@ -240,7 +240,7 @@ class Body:
     headings: tuple[Heading, ...]
     ids: frozenset[str]            # every element id in the html: the valid anchors
     links: tuple[Link, ...]
-    citations: tuple[str, ...]     # source ids cited, in order of first use
+    citations: tuple[str, ...]     # the source id of every citation, in order (a source cited twice is twice)
     problems: tuple[Problem, ...]
     words: int = 0                 # for the reading time
     # What the body asked of the link index, e.g. ("title", "other-slug", "Its title"):

@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
 from .markup import plain_text, sanitize
 from .models import Brief
-from .urls import absolute_url, output_path, relative_url, static_path
+from .urls import absolute_url, output_path, preview_path, relative_url, static_path
 
 # Our scripts and styles are files; nothing inline runs. 'self' covers the dev server's
 # reload script and socket too.
@@ -78,6 +79,9 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
     specs += [PageSpec("brief.html", output_path("brief", slug), "brief", slug) for slug in graph.slugs]
     specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
     specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
+    specs += [PageSpec("", preview_path("brief", slug), "preview-brief", slug) for slug in graph.slugs]
+    specs += [PageSpec("", preview_path("topic", g.slug), "preview-topic", g.slug) for g in graph.topics]
+    specs += [PageSpec("", preview_path("entity", g.slug), "preview-entity", g.slug) for g in graph.entities]
     specs += [PageSpec("robots.txt", output_path("robots"), "robots"),
               PageSpec("", output_path("timeline-json"), "timeline-json"),
               PageSpec("", output_path("timeline-ics"), "timeline-ics"),
@@ -107,6 +111,8 @@ def page_view(graph: SiteGraph, spec: PageSpec) -> dict:
         return {"files": [search_chunk_path(b) for b in search_buckets(graph.slugs)]}
     if kind == "search-chunk":
         return search_chunk_view(graph, spec.slug)
+    if kind.startswith("preview-"):
+        return preview_view(graph, kind[len("preview-"):], spec.slug)
     return {"index": index_view, "timeline": timeline_view, "feed": feed_view, "sitemap": sitemap_view,
             "robots": robots_view, "timeline-json": timeline_json_view, "timeline-ics": calendar_view,
             "briefs-json": briefs_json_view}[kind](graph)
@@ -150,7 +156,56 @@ def as_calendar(view: dict) -> bytes:
     return b"".join(parts) + b"END:VCALENDAR" + end
 
 
-DATA_FORMATS = {"timeline-json": as_json, "briefs-json": as_json, "timeline-ics": as_calendar}
+def as_preview(view: dict) -> bytes:
+    """A script that hands the card's data to static/previews.js: explainerPreview(page, data)."""
+    data = json.dumps(view["data"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # Inside a script, "</" could end it early in some contexts, and U+2028/2029 were not valid in old JS.
+    data = data.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"explainerPreview({json.dumps(view['page'])}, {data});\n".encode()
+
+
+DATA_FORMATS = {"timeline-json": as_json, "briefs-json": as_json, "timeline-ics": as_calendar,
+                "preview-brief": as_preview, "preview-topic": as_preview, "preview-entity": as_preview}
+
+
+def preview_view(graph: SiteGraph, kind: str, slug: str) -> dict:
+    """What a link's preview card shows: a brief's title, date, summary, reading time and the
+    first sentences of each section; an entity's or topic's name, kind and description."""
+    if kind == "brief":
+        card, body = graph.cards[slug], graph.bodies[slug]
+        return {"page": output_path("brief", slug), "data": {
+            "kind": "brief", "title": card.title, "date": card.date.display(), "summary": card.summary,
+            "minutes": max(1, math.ceil(body.words / WORDS_PER_MINUTE)), "sections": section_leads(body.html)}}
+    record = graph.records.get((kind, slug))
+    group = (graph.topic_index if kind == "topic" else graph.entity_index)[slug]
+    label = "Topic" if kind == "topic" else KIND_LABELS[record.kind] if record else "Entity"
+    count = len(group.briefs)
+    return {"page": output_path(kind, slug), "data": {
+        "kind": kind, "title": group.name, "label": label, "description": record.description if record else "",
+        "count": f"{count} brief{'s' if count != 1 else ''}"}}
+
+
+HEADING = re.compile(r'<h([1-6])[^>]*\bid="([^"]+)"[^>]*>')
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?])")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\u201c\"(])")
+
+
+def section_leads(html_text: str, sentences: int = 2, limit: int = 320) -> dict[str, str]:
+    """Heading id -> the first sentences of its section, as plain text."""
+    leads = {}
+    matches = list(HEADING.finditer(html_text))
+    for number, match in enumerate(matches):
+        end = matches[number + 1].start() if number + 1 < len(matches) else len(html_text)
+        after = html_text[match.end():end]
+        paragraph = FIRST_PARAGRAPH.search(after)       # a section's lead is its first paragraph
+        if paragraph is None:
+            continue
+        text = SPACE_BEFORE_MARK.sub(r"\1", plain_text(paragraph.group(1)))
+        lead = " ".join(SENTENCE_END.split(text)[:sentences]).strip()
+        if lead:
+            leads[match.group(2)] = lead if len(lead) <= limit else lead[:limit].rsplit(" ", 1)[0] + "…"
+    return leads
 
 
 # -- pieces shared by every page ------------------------------------------------
@@ -314,6 +369,29 @@ def groups_view(graph: SiteGraph, kind: str) -> dict:
             "kind": kind, "groups": group_cards(graph, path, kind)}
 
 
+def contents(brief: Brief, body, referenced: bool) -> list[dict]:
+    """The table of contents: the body's headings, then the brief's own sections below it."""
+    if len(body.headings) < TOC_MIN_HEADINGS:
+        return []
+    items = [{"level": h.level, "text": h.text, "href": f"#{h.id}"} for h in body.headings]
+    level = min(h.level for h in body.headings)
+    for present, text, anchor in ((brief.events, "Timeline", "brief-timeline"),
+                                  (brief.sources, "Sources", "brief-sources"),
+                                  (referenced, "Referenced by", "brief-backlinks")):
+        if present:
+            items.append({"level": level, "text": text, "href": f"#{anchor}"})
+    return items
+
+
+def backref_mark(number: int) -> str:
+    """a, b, … z, aa, ab: the marks of the links from a source back to where it is cited."""
+    mark = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        mark = chr(ord("a") + rest) + mark
+    return mark
+
+
 def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     path = output_path("brief", brief.slug)
     body = graph.bodies[brief.slug]
@@ -323,7 +401,7 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     return {
         **chrome(graph, path, brief.title, brief.summary, brief.lang,
                  crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic),
-                 og_type="article", jsonld=article(graph, path, brief)),
+                 og_type="article", jsonld=article(graph, path, brief), scripts=("previews.js",)),
         "brief": {
             "title": brief.title, "summary": brief.summary, "draft": brief.draft,
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
@@ -336,12 +414,13 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
                          "cite_number": numbers.get(f.source, 0), "cite_href": f"#src-{f.source}"}
                         for f in brief.figures],
             "body": Markup(body.html),
-            "toc": [{"level": h.level, "text": h.text, "href": f"#{h.id}"} for h in body.headings]
-            if len(body.headings) >= TOC_MIN_HEADINGS else [],
+            "toc": contents(brief, body, bool(graph.backlinks[brief.slug])),
             "events": [dict(event_view(graph, path, TimelineEntry(e, brief.slug)), brief=None)
                        for e in sorted(brief.events, key=lambda e: e.date.first_day())],
             "sources": [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
-                         "url": s.url, "date_text": s.date.display() if s.date else ""}
+                         "url": s.url, "date_text": s.date.display() if s.date else "",
+                         "cited_at": [{"href": f"#cite-{s.id}-{k}", "mark": backref_mark(k)}
+                                      for k in range(1, body.citations.count(s.id) + 1)]}
                         for n, s in enumerate(brief.sources, 1)],
             "backlinks": [brief_card(graph, path, s) for s in graph.backlinks[brief.slug]],
             "related": [brief_card(graph, path, s) for s in graph.related[brief.slug]],
@@ -370,7 +449,8 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
                                                            {k: v for k, v in briefs.items() if k != "@context"}]} \
         if record else briefs
     return {
-        **chrome(graph, path, group.name, description, crumbs=(listing,), jsonld=jsonld),
+        **chrome(graph, path, group.name, description, crumbs=(listing,), jsonld=jsonld,
+                 scripts=("previews.js",) if record else ()),
         "kind": kind, "label": label, "name": group.name,
         "description": record.description if record else "",
         "aliases": list(record.aliases) if record else [],

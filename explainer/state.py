@@ -54,7 +54,7 @@ from typing import Any
 from .dates import PartialDate
 from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Record, Source
 
-SCHEMA = 8
+SCHEMA = 9
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"

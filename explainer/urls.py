@@ -25,6 +25,12 @@ def output_path(kind: str, slug: str = "") -> str:
     return PAGES[kind]
 
 
+def preview_path(kind: str, slug: str) -> str:
+    """The script that holds what a link's preview card shows of a brief, entity or topic:
+    its page's path under previews/, ending in .js (loaded as a script: it works on file://)."""
+    return f"previews/{FOLDERS[kind]}/{slug}.js"
+
+
 def static_path(name: str) -> str:
     return f"static/{name}"
 

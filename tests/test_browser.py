@@ -251,3 +251,122 @@ def test_dev_server_reloads_the_browser_with_the_csp_on(watched, tmp_path):
         assert not [p for p in tab.problems if "Content Security Policy" in p or "Refused" in p], tab.problems
     finally:
         server.stop()
+
+
+# -- preview cards (issue 14) ----------------------------------------------------------------
+
+BRIEF = "briefs/russia-pakistan-trade.html"
+CARD = "#preview-card"
+
+
+def card_text(tab) -> str:
+    return tab.page.locator(CARD).inner_text() if tab.page.locator(CARD).is_visible() else ""
+
+
+def test_a_preview_opens_by_keyboard_and_closes_with_escape(watched, base):
+    tab = watched()
+    tab.page.goto(base + BRIEF)
+    link = tab.page.locator(".prose a.wikilink").first
+    title = link.inner_text()
+    for _ in range(200):                        # Tab, as a keyboard user does, until the link has focus
+        tab.page.keyboard.press("Tab")
+        if tab.page.evaluate("document.activeElement.classList.contains('wikilink')"):
+            break
+    tab.page.wait_for_selector(CARD, state="visible")
+    assert title in card_text(tab) and "min read" in card_text(tab)
+    focused = tab.page.evaluate("document.activeElement")
+    assert tab.page.evaluate("document.activeElement.getAttribute('aria-describedby')") == "preview-card"
+    tab.page.keyboard.press("Escape")
+    assert not tab.page.locator(CARD).is_visible()
+    assert tab.page.evaluate("document.activeElement.classList.contains('wikilink')"), focused   # focus stayed
+    assert tab.page.evaluate("document.activeElement.getAttribute('aria-describedby')") is None
+    assert tab.problems == []
+
+
+def test_a_preview_opens_on_hover_and_stays_while_the_pointer_is_on_it(watched, base):
+    tab = watched()
+    tab.page.goto(base + BRIEF)
+    link = tab.page.locator(".prose a.wikilink").first
+    link.hover()
+    tab.page.wait_for_timeout(100)
+    assert not tab.page.locator(CARD).is_visible()            # not at once: after about 300 ms
+    tab.page.wait_for_selector(CARD, state="visible", timeout=2000)
+    box = tab.page.locator(CARD).bounding_box()
+    tab.page.mouse.move(box["x"] + 10, box["y"] + 10, steps=5)      # onto the card
+    tab.page.wait_for_timeout(500)
+    assert tab.page.locator(CARD).is_visible()
+    tab.page.mouse.move(2, 2)
+    tab.page.wait_for_timeout(500)
+    assert not tab.page.locator(CARD).is_visible()
+    assert tab.problems == []
+
+
+def test_citations_entities_and_footnotes_have_cards(watched, base):
+    tab = watched()
+    tab.page.goto(base + BRIEF)
+    tab.page.locator("a.citation").first.focus()
+    tab.page.wait_for_selector(CARD, state="visible")
+    source = tab.page.locator("section.sources li").first.inner_text()
+    assert "Kyiv Independent" in card_text(tab) and "Kyiv Independent" in source
+    assert "Cited here" in card_text(tab)
+    tab.page.locator(".prose a.autolink").first.focus()
+    for _ in range(50):
+        if "Person" in card_text(tab) or "Country" in card_text(tab):
+            break
+        tab.page.wait_for_timeout(50)
+    assert "Person" in card_text(tab) or "Country" in card_text(tab), card_text(tab)
+    assert tab.problems == []
+
+
+def test_on_touch_a_citation_opens_its_card_and_a_tap_outside_closes_it(watched, base):
+    tab = watched(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844})
+    tab.page.goto(base + BRIEF)
+    cite = tab.page.locator("a.citation").first
+    cite.scroll_into_view_if_needed()
+    cite.tap()
+    tab.page.wait_for_selector(CARD, state="visible")
+    assert tab.page.url.endswith(BRIEF)                     # no jump to the sources list
+    tab.page.locator("h1").tap()
+    tab.page.wait_for_selector(CARD, state="hidden")
+    link = tab.page.locator(".prose a.wikilink").first       # a link still navigates on one tap
+    href = link.get_attribute("href")
+    link.tap()
+    tab.page.wait_for_url(re.compile(re.escape(href.split("/")[-1]) + "$"))
+    assert tab.problems == []
+
+
+def test_an_open_card_has_no_accessibility_violations(watched, http_base):
+    from axe_playwright_python.sync_playwright import Axe
+    tab = watched()
+    tab.page.goto(http_base + BRIEF)
+    tab.page.locator(".prose a.wikilink").first.focus()
+    tab.page.wait_for_selector(CARD, state="visible")
+    results = Axe().run(tab.page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_sources_link_back_to_every_citation(watched, base):
+    tab = watched()
+    tab.page.goto(base + BRIEF)
+    backs = tab.page.locator("section.sources li .cited-at a")
+    assert backs.count() >= 2
+    target = backs.first.get_attribute("href")
+    backs.first.click()
+    assert tab.page.evaluate("location.hash") == target
+    assert tab.page.evaluate(f"!!document.getElementById({target[1:]!r})")
+
+
+def test_a_footnote_opens_its_card_with_its_text(watched, tmp_path):
+    from conftest import brief, write_files
+    write_files(tmp_path / "content", {"a.md": brief(title="Notes", body="A claim.[^1] More text.\n\n"
+                                                                          "[^1]: The footnote's own words.\n")})
+    (tmp_path / "site.yml").write_text("title: Notes\n")
+    code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "site"),
+                           "--config", str(tmp_path / "site.yml"), "--no-cache")
+    assert code == 0, err
+    tab = watched()
+    tab.page.goto((tmp_path / "site/briefs/a.html").as_uri())
+    tab.page.locator("a.footnote-ref").first.focus()
+    tab.page.wait_for_selector(CARD, state="visible")
+    assert "The footnote's own words." in card_text(tab) and "↩" not in card_text(tab)
+    assert tab.problems == []
