@@ -369,6 +369,15 @@ def groups_view(graph: SiteGraph, kind: str) -> dict:
             "kind": kind, "groups": group_cards(graph, path, kind)}
 
 
+def source_list(sources, body) -> list[dict]:
+    """A brief's or record's sources, each linking back to every place its text cites it."""
+    return [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
+             "url": s.url, "date_text": s.date.display() if s.date else "",
+             "cited_at": [{"href": f"#cite-{s.id}-{k}", "mark": backref_mark(k)}
+                          for k in range(1, body.citations.count(s.id) + 1)]}
+            for n, s in enumerate(sources, 1)]
+
+
 def contents(brief: Brief, body, referenced: bool) -> list[dict]:
     """The table of contents: the body's headings, then the brief's own sections below it."""
     if len(body.headings) < TOC_MIN_HEADINGS:
@@ -417,11 +426,7 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
             "toc": contents(brief, body, bool(graph.backlinks[brief.slug])),
             "events": [dict(event_view(graph, path, TimelineEntry(e, brief.slug)), brief=None)
                        for e in sorted(brief.events, key=lambda e: e.date.first_day())],
-            "sources": [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
-                         "url": s.url, "date_text": s.date.display() if s.date else "",
-                         "cited_at": [{"href": f"#cite-{s.id}-{k}", "mark": backref_mark(k)}
-                                      for k in range(1, body.citations.count(s.id) + 1)]}
-                        for n, s in enumerate(brief.sources, 1)],
+            "sources": source_list(brief.sources, body),
             "backlinks": [brief_card(graph, path, s) for s in graph.backlinks[brief.slug]],
             "related": [brief_card(graph, path, s) for s in graph.related[brief.slug]],
             "older": brief_card(graph, path, older) if older else None,
@@ -455,6 +460,7 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
         "description": record.description if record else "",
         "aliases": list(record.aliases) if record else [],
         "profile": Markup(graph.profiles[(kind, group.slug)].html) if record else "",
+        "sources": source_list(record.sources, graph.profiles[(kind, group.slug)]) if record else [],
         "briefs": [brief_card(graph, path, s) for s in group.briefs],
         "referenced": [brief_card(graph, path, s) for s in graph.referenced.get(f"{kind}:{group.slug}", ())
                        if s not in group.briefs],

@@ -146,7 +146,10 @@ def test_citations_number_sources_and_link_to_them(built):
     assert [(a.get_text(), a["href"]) for a in cites] == [("1", "#src-ki"), ("2", "#src-ap"), ("1", "#src-ki")]
     sources = page.find(id="brief-sources").find_parent("section").select("li")
     assert [li["id"] for li in sources] == ["src-ki", "src-ap"]
-    assert sources[0].a["href"] == "https://kyivindependent.com/a"
+    assert sources[0].select_one("a[href^='https:']")["href"] == "https://kyivindependent.com/a"
+    # Each source links back to every citation of it, and each citation has that id.
+    assert [a["href"] for a in sources[0].select(".cited-at a")] == ["#cite-ki-1", "#cite-ki-2"]
+    assert [a.get("id") for a in cites] == ["cite-ki-1", "cite-ap-1", "cite-ki-2"]
 
 
 def test_brief_page_shows_dates_figures_events_and_neighbours(built):

@@ -79,7 +79,9 @@ def test_an_entity_page_shows_the_record(built):
     links = {a.get_text(strip=True): a["href"] for a in profile.select("a")}
     assert links["Russia's deputy prime minister"] == "alexei-overchuk.html"
     assert links["The talks"] == "../briefs/talks.html" and links["trade"] == "../topics/trade.html"
-    assert profile.select_one("sup a") is not None               # the citation [@dawn]
+    citation = profile.select_one("sup a")                        # the citation [@dawn], and its source below
+    assert citation["href"] == "#src-dawn" and page.find(id="src-dawn") is not None
+    assert page.find(id="src-dawn").select_one(".cited-at a")["href"] == "#" + citation["id"]
     assert "Talks in Islamabad" in built.text("entities/ishaq-dar.html")     # its own timeline
     companions = {li.a.get_text(strip=True): li.select_one(".count").get_text() for li in page.select(".companions li")}
     assert companions == {"Alexei Overchuk": "1 brief", "Bürgenstock": "1 brief"}, companions
