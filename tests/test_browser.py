@@ -370,3 +370,16 @@ def test_a_footnote_opens_its_card_with_its_text(watched, tmp_path):
     tab.page.wait_for_selector(CARD, state="visible")
     assert "The footnote's own words." in card_text(tab) and "↩" not in card_text(tab)
     assert tab.problems == []
+
+
+def test_cards_do_not_move_under_reduced_motion(watched, base):
+    tab = watched(reduced_motion="reduce")
+    tab.page.goto(base + BRIEF)
+    tab.page.locator("a.citation").first.focus()
+    tab.page.wait_for_selector(CARD, state="visible")
+    assert tab.page.locator(CARD).evaluate("card => getComputedStyle(card).animationName") == "none"
+    moving = watched(reduced_motion="no-preference")
+    moving.page.goto(base + BRIEF)
+    moving.page.locator("a.citation").first.focus()
+    moving.page.wait_for_selector(CARD, state="visible")
+    assert moving.page.locator(CARD).evaluate("card => getComputedStyle(card).animationName") != "none"
