@@ -121,22 +121,8 @@ def shown_folder(folder: str, here: str) -> str:
 
 def load_record(path: Path, content_dir: Path, group: str) -> tuple[Record | None, list[Problem], str]:
     """An entity or topic record, its problems, and its slug (as load_brief)."""
-    shown, text = display_path(path), ""
-    try:
-        text = read_text(path, content_dir)
-        split = split_front_matter(text)
-        data, lines = parse_yaml(split.front, split.front_line)
-    except FrontMatterError as error:
-        return None, [Problem(shown, error.line, str(error))], intended_slug(path, text)
-    except OSError as error:
-        return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")], path.stem
-    if not isinstance(data, dict):
-        return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
-                                                       "e.g. 'name: ...'")], intended_slug(path, text)
-    fields = Fields(shown, lines)
-    record = validate_record(data, fields, path.relative_to(content_dir).as_posix(), group, split.body,
-                             split.body_line)
-    return record, fields.problems, record.slug
+    return load_file(path, content_dir, "name", lambda data, fields, rel_path, body, body_line:
+                     validate_record(data, fields, rel_path, group, body, body_line))
 
 
 def validate_record(data: dict, fields: Fields, rel_path: str, group: str, body: str, body_line: int) -> Record:
@@ -169,6 +155,11 @@ def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Proble
     """The brief, its problems, and its slug; a file whose front matter cannot be read
     still has the slug it asks for (or its file name's), so that links to it wait on its
     fix instead of reporting a missing brief each."""
+    return load_file(path, content_dir, "title", validate_brief)
+
+
+def load_file(path: Path, content_dir: Path, first_key: str, validate) -> tuple:
+    """Read, split and parse one Markdown file with front matter, then `validate` it."""
     shown, text = display_path(path), ""
     try:
         text = read_text(path, content_dir)
@@ -180,11 +171,10 @@ def load_brief(path: Path, content_dir: Path) -> tuple[Brief | None, list[Proble
         return None, [Problem(shown, 0, f"cannot be read ({error.strerror}); check the file's permissions")], path.stem
     if not isinstance(data, dict):
         return None, [Problem(shown, split.front_line, "front matter must be a mapping of keys to values, "
-                                                       "e.g. 'title: ...'")], intended_slug(path, text)
+                                                       f"e.g. '{first_key}: ...'")], intended_slug(path, text)
     fields = Fields(shown, lines)
-    rel_path = path.relative_to(content_dir).as_posix()
-    brief = validate_brief(data, fields, rel_path, split.body, split.body_line)
-    return brief, fields.problems, brief.slug
+    item = validate(data, fields, path.relative_to(content_dir).as_posix(), split.body, split.body_line)
+    return item, fields.problems, item.slug
 
 
 SLUG_LINE = re.compile(r"^slug:[ \t]*[\"']?([a-z0-9]+(?:-[a-z0-9]+)*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)

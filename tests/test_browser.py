@@ -335,11 +335,13 @@ def test_on_touch_a_citation_opens_its_card_and_a_tap_outside_closes_it(watched,
     assert tab.problems == []
 
 
-def test_an_open_card_has_no_accessibility_violations(watched, http_base):
+@pytest.mark.parametrize("page_name, link", [(BRIEF, ".prose a.wikilink"), (BRIEF, "a.citation"),
+                                             ("entities/ishaq-dar.html", ".profile a.wikilink")])
+def test_an_open_card_has_no_accessibility_violations(watched, http_base, page_name, link):
     from axe_playwright_python.sync_playwright import Axe
     tab = watched()
-    tab.page.goto(http_base + BRIEF)
-    tab.page.locator(".prose a.wikilink").first.focus()
+    tab.page.goto(http_base + page_name)
+    tab.page.locator(link).first.focus()
     tab.page.wait_for_selector(CARD, state="visible")
     results = Axe().run(tab.page)
     assert results.violations_count == 0, results.generate_report()

@@ -130,6 +130,14 @@ def served_tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def assert_serves_a_clean_build(server, tmp_path, name: str, *extra: str) -> None:
+    """What the dev server wrote equals a clean `build` (with `extra` options) of the same content."""
+    code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / name),
+                           "--config", str(tmp_path / "site.yml"), "--no-cache", *extra)
+    assert code == 0, err
+    assert served_tree(server.out) == served_tree(tmp_path / name)
+
+
 def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
     """The sequence that used to kill the rebuild thread: the server must keep rebuilding,
     and once the brief is back, serve exactly what a clean build writes."""
@@ -150,10 +158,7 @@ def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
         page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "Gamma, second." in p and p)
         assert "explainer-overlay" not in page
         wait_for(lambda: "fixed: site is up to date again" in server.output())
-        code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / "clean"),
-                               "--config", str(tmp_path / "site.yml"), "--no-cache")
-        assert code == 0, err
-        assert served_tree(server.out) == served_tree(tmp_path / "clean")
+        assert_serves_a_clean_build(server, tmp_path, "clean")
     finally:
         server.stop()
 
@@ -295,19 +300,13 @@ def test_serve_shows_drafts_with_a_banner_as_build_drafts_does(tmp_path):
         assert "sco-islamabad-2024" not in fetch(server.url + "sitemap.xml")[1]
         assert "sco-islamabad-2024" not in fetch(server.url + "briefs.json")[1]
         time.sleep(0.5)
-        code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / "clean"),
-                               "--config", str(tmp_path / "site.yml"), "--no-cache", "--drafts")
-        assert code == 0, err
-        assert served_tree(server.out) == served_tree(tmp_path / "clean")
+        assert_serves_a_clean_build(server, tmp_path, "clean", "--drafts")
     finally:
         server.stop()
     hidden = Server(tmp_path, None, "--no-drafts")
     try:
         assert fetch(hidden.url + "briefs/sco-islamabad-2024.html")[0] == 404
-        code, _, err = run_cli("build", "--content", str(hidden.content), "--out", str(tmp_path / "plain"),
-                               "--config", str(tmp_path / "site.yml"), "--no-cache")
-        assert code == 0, err
-        assert served_tree(hidden.out) == served_tree(tmp_path / "plain")
+        assert_serves_a_clean_build(hidden, tmp_path, "plain")
     finally:
         hidden.stop()
 
