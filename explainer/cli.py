@@ -40,6 +40,9 @@ def parser(project: Path) -> argparse.ArgumentParser:
     content_option(check, project)
     config_options(check)
     check.add_argument("--strict", action="store_true", help="treat warnings as problems (exit 1)")
+    check.add_argument("--sources", action="store_true",
+                       help="report, for each brief, which paragraphs cite a source, which sources are never "
+                            "cited, and which claims rest on one source alone (writes nothing, exits 0)")
     new = commands.add_parser("new", help="start a new brief from a front-matter skeleton")
     new.add_argument("title", help="title of the brief; its slug names the file")
     new.add_argument("--in", dest="folder", metavar="FOLDER",
@@ -116,7 +119,11 @@ def main(argv: list[str], project: Path) -> int:
     except ContentError as error:
         for hint in error.hints:
             print(f"hint: {hint}", file=sys.stderr)
-        print_problems(error.problems)
+        problems = error.problems
+        if getattr(args, "strict", False):      # with --strict a warning is an error (a suggestion is not)
+            problems = [dataclasses.replace(p, warning=False) if p.warning and not p.suggestion else p
+                        for p in problems]
+        print_problems(problems, verb="" if args.command == "check" else "; nothing was written")
         return EXIT_CONTENT
 
 
@@ -129,6 +136,10 @@ def run(args: argparse.Namespace, project: Path) -> int:
     if args.command == "serve":
         from .serve import serve
         return serve(options, args.host, args.port, args.open)
+    if args.command == "check" and args.sources:
+        from .sourcing import print_sourcing_report
+        print_sourcing_report(options)
+        return EXIT_OK
     if args.command == "check":
         from . import site
         report = site.check(options)
@@ -136,13 +147,13 @@ def run(args: argparse.Namespace, project: Path) -> int:
         if args.strict and warnings:
             # A failing check never starts with OK: with --strict a warning is an error (a suggestion is not).
             print_problems([dataclasses.replace(w, warning=False) for w in warnings], verb="")
-            print(f"check --strict failed: {len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
-                  " counted as errors", file=sys.stderr)
+            print(f"check --strict failed: {len(warnings)} warning{'s' if len(warnings) != 1 else ''} counted as "
+                  f"{'errors' if len(warnings) != 1 else 'an error'}", file=sys.stderr)
             return EXIT_CONTENT
         print_problems(report.warnings)
         suggestions = len(report.warnings) - len(warnings)
         print(f"OK: {report.briefs} briefs, {report.pages} pages, no errors"
-              + (f", {len(warnings)} warnings" if warnings else "")
+              + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else "")
               + (f", {suggestions} suggestion{'s' if suggestions != 1 else ''}" if suggestions else ""))
         return EXIT_OK
     from .freshness import build  # imports the engine only when there is work for it
@@ -213,12 +224,18 @@ def new_brief(content: Path, title: str, folder: str | None = None, slug: str | 
     if slugify(slug) != slug:
         raise UsageError(f"--slug {slug!r} is not lowercase letters, digits and hyphens; try {slugify(slug)!r}")
     place = Path(folder) if folder else Path()
-    if place.is_absolute() or ".." in place.parts or any(part.startswith((".", "_")) for part in place.parts):
-        raise UsageError(f"--in {folder!r} must be a folder inside the content folder, such as 'trade' "
-                         "(not absolute, no '..', not starting with '.' or '_')")
+    if place.parts[:len(content.parts)] == content.parts and content.parts:      # --in content/trade
+        place = Path(*place.parts[len(content.parts):])
+    if (place.is_absolute() or ".." in place.parts or "\\" in (folder or "") or ":" in (folder or "")
+            or any(part.startswith((".", "_")) for part in place.parts)):
+        raise UsageError(f"--in {folder!r} must be a folder inside the content folder, such as 'trade' or "
+                         "'trade/2024' (not absolute, no '..', '/' between folders, not starting with '.' or '_')")
     path = content / place / f"{slug}.md"
     if path.exists():
         raise UsageError(f"{path} already exists; choose another title or --slug, or edit that brief")
+    taken = brief_with_slug(content, slug)
+    if taken is not None:
+        raise UsageError(f"{shown_file(taken)} already has the slug {slug!r}; choose another title or --slug")
     path.parent.mkdir(parents=True, exist_ok=True)
     today = build_date()
     quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -226,9 +243,26 @@ def new_brief(content: Path, title: str, folder: str | None = None, slug: str | 
         handle.write(SKELETON.format(title=quoted, date=today.isoformat(), summary=PLACEHOLDER_SUMMARY,
                                      body=PLACEHOLDER_BODY, headings="\n\nText.\n\n".join(PLACEHOLDER_HEADINGS)))
     print(f"Wrote {shown_file(path)} (a draft: set draft: false to publish it)")
-    print(f"Preview it: python3 build.py serve, then open http://127.0.0.1:8000/briefs/{slug}.html "
+    print(f"Preview it: python3 build.py serve, then open briefs/{slug}.html on the address it prints "
           "(the dev server shows drafts, with a Draft banner)")
     return EXIT_OK
+
+
+def brief_with_slug(content: Path, slug: str) -> Path | None:
+    """A brief of the content folder whose slug is `slug` (by its `slug:` line or file name)."""
+    from .load import SLUG_LINE
+    for path in sorted(content.rglob("*.md")) if content.is_dir() else ():
+        relative = path.relative_to(content).parts
+        if relative[0].startswith("_") and len(relative) > 1:
+            continue        # records, not briefs
+        try:
+            front = path.read_text(encoding="utf-8-sig").split("\n---", 1)[0]
+        except (OSError, UnicodeDecodeError):
+            continue
+        found = SLUG_LINE.search(front)
+        if (found.group(1) if found else path.stem) == slug:
+            return path
+    return None
 
 
 def shown_file(path: Path) -> str:

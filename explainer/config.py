@@ -8,7 +8,8 @@ from .frontmatter import FrontMatterError, parse_yaml
 from .load import LANG_TAG, Fields, display_path
 from .models import Problem, SiteConfig
 
-CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname", "autolink")
+CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname", "autolink",
+               "corrections_policy")
 
 
 def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, list[Problem]]:
@@ -37,6 +38,7 @@ def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, li
         start_here=fields.texts(data, ("start_here",)),
         cname=fields.text(data, ("cname",)),
         autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
+        corrections_policy=fields.text(data, ("corrections_policy",)),
     )
     return config, fields.problems
 

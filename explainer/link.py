@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .dates import PartialDate
-from .models import Body, Brief, Event, LinkIndex, Problem, Record, SiteConfig, suggest
+from .models import Body, Brief, Change, Event, LinkIndex, Problem, Record, SiteConfig, suggest
 from .urls import name_slug
 
 MAX_RELATED = 5
@@ -94,6 +94,7 @@ class SiteGraph:
     profiles: Mapping[tuple[str, str], Body]   # the same keys -> the record's rendered profile
     companions: Mapping[str, tuple[tuple[str, int], ...]]   # entity slug -> the entities most often beside it
     referenced: Mapping[str, tuple[str, ...]]  # "entity:slug" -> briefs whose text links it (auto-links too)
+    corrections: tuple[tuple[str, int, Change], ...]   # (brief slug, entry number, correction), newest first
 
 def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None,
                records: tuple[Record, ...] = (), autolink: bool = True) -> LinkIndex:
@@ -107,9 +108,8 @@ def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None
     for record in entities:
         for spelling in record.spellings:
             keys.setdefault(name_slug(spelling), record.slug)
-        for spelling in (record.name, *record.aliases):
-            if len(spelling) >= MIN_AUTOLINK:
-                mentions.setdefault(spelling, record.slug)
+        for spelling in (record.name, *(a for a in record.aliases if len(a) >= MIN_AUTOLINK)):
+            mentions.setdefault(spelling, record.slug)
     digest = hashlib.sha256(repr((sorted(mentions.items()), sorted(keys.items()))).encode()).hexdigest()
     return LinkIndex(titles={**{f"{r.group}:{r.slug}": r.name for r in records}, **{b.slug: b.title for b in briefs}},
                      paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}},
@@ -157,8 +157,9 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
     profile_bodies = profile_bodies or {}
     recorded = {(r.group, r.slug): r for r in records}
     renames = likely_renames(briefs, bodies, by_slug, failed)
-    problems = link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded)
-    problems += record_link_problems(records, profile_bodies, by_slug, include_drafts, failed, renames, recorded)
+    problems = link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded, profile_bodies)
+    problems += record_link_problems(records, profile_bodies, bodies, by_slug, include_drafts, failed, renames,
+                                     recorded)
     problems += related_problems(briefs, by_slug, include_drafts, failed, renames)
     problems += [Problem(renamed.path, 1, f"looks like a rename of {old!r}: add `slug: {old}` to its front matter "
                                           "to keep the links to it working")
@@ -198,6 +199,7 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         profiles=MappingProxyType(dict(profile_bodies)),
         companions=derive("companions", companions, tuple(tuple(dict.fromkeys(entity_slugs[n] for n in b.entities))
                                                           for b in public)),
+        corrections=derive("corrections", correction_list, tuple((b.slug, b.changes) for b in public if not b.draft)),
         referenced=derive("referenced", record_backlinks, slugs, tuple(
             tuple(link.target for link in bodies[s].links if ":" in link.target) for s in slugs)))
     return graph, problems
@@ -229,46 +231,54 @@ def cards(rows: tuple) -> Mapping[str, Card]:
     return MappingProxyType({row[0]: Card(*row) for row in rows})
 
 
-def link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded) -> list[Problem]:
+def link_problems(briefs, bodies, by_slug, include_drafts, failed, renames, recorded,
+                  profile_bodies=None) -> list[Problem]:
     problems = []
     for brief in briefs:
-        problems += links_problems(brief, bodies[brief.slug].links, brief.draft, bodies, by_slug, include_drafts,
-                                   failed, renames, recorded)
+        problems += links_problems(brief, bodies[brief.slug].links, brief.draft, bodies, profile_bodies or {},
+                                   by_slug, include_drafts, failed, renames, recorded)
     return problems
 
 
-def record_link_problems(records, profile_bodies, by_slug, include_drafts, failed, renames, recorded):
+def record_link_problems(records, profile_bodies, bodies, by_slug, include_drafts, failed, renames, recorded):
     """The links in records' profiles, checked as a published brief's are."""
     problems = []
     for record in records:
         body = profile_bodies.get((record.group, record.slug))
         if body is not None:
-            problems += links_problems(record, body.links, False, profile_bodies, by_slug, include_drafts, failed,
-                                       renames, recorded)
+            problems += links_problems(record, body.links, False, bodies, profile_bodies, by_slug, include_drafts,
+                                       failed, renames, recorded)
     return problems
 
 
-def links_problems(source, links, source_is_draft, bodies, by_slug, include_drafts, failed, renames,
+def links_problems(source, links, source_is_draft, bodies, profile_bodies, by_slug, include_drafts, failed, renames,
                    recorded) -> list[Problem]:
     problems = []
     for link in links:
         group, colon, record_slug = link.target.partition(":")
-        if colon:           # [[entity:slug]] or [[topic:slug]]
+        if colon:           # [[entity:slug]] or [[topic:slug]], or a heading of a record's own page
             if (group, record_slug) not in recorded:
                 choices = [slug for g, slug in recorded if g == group]
                 folder = "_entities" if group == "entity" else "_topics"
                 hint = suggest(record_slug, choices) or f"; write content/{folder}/{record_slug}.md or fix the slug"
                 problems.append(Problem(source.path, link.line, f"link {link.raw!r}: no {group} record "
                                                                 f"{record_slug!r}{hint}"))
+            elif link.anchor and link.anchor not in profile_bodies[(group, record_slug)].ids:
+                ids = profile_bodies[(group, record_slug)].ids
+                problems.append(Problem(source.path, link.line, f"link {link.raw!r}: the {group} page of "
+                                                                f"{record_slug!r} has no heading with id "
+                                                                f"{link.anchor!r}{suggest(link.anchor, ids)}"))
             continue
         target = by_slug.get(link.target)
         if target is None:      # the body's answers said it exists: never trust, check
             problems.append(missing_target(source, link.line, f"link {link.raw!r}", link.target, by_slug,
                                            failed, renames))
-        elif target.draft and not source_is_draft and not include_drafts:
+        elif target.draft and not source_is_draft:
             problems.append(Problem(source.path, link.line,
                                     f"link {link.raw!r} points at the draft {target.path}; publish it "
-                                    "(draft: false), remove the link, or build with --drafts"))
+                                    "(draft: false), remove the link, or build with --drafts"
+                                    + ("; shown now, but 'build' without drafts will fail" if include_drafts else ""),
+                                    warning=include_drafts))
         elif link.anchor and link.anchor not in bodies[target.slug].ids:
             hint = suggest(link.anchor, bodies[target.slug].ids) or HEADING_IDS
             problems.append(Problem(source.path, link.line, f"link {link.raw!r}: {target.path} has no "
@@ -310,13 +320,24 @@ def likely_renames(briefs, bodies, by_slug, failed) -> dict[str, Brief]:
                      if slug not in by_slug and slug not in failed and len(sources) >= 2)
     if not missing:
         return {}
-    candidates = {b.slug: b for b in briefs if b.slug not in wanted and not any(n == "slug" for n, _ in b.lines)}
+    candidates = {b.slug: b for b in briefs if b.slug not in wanted and not b.draft
+                  and not any(n == "slug" for n, _ in b.lines)}
     renames: dict[str, Brief] = {}
     for slug in missing:
-        close = difflib.get_close_matches(slug, list(candidates), n=1, cutoff=0.6)
+        close = clear_match(slug, candidates)
         if close:
-            renames[slug] = candidates.pop(close[0])
+            renames[slug] = candidates.pop(close)
     return renames
+
+
+def clear_match(slug: str, candidates) -> str | None:
+    """The candidate closest to `slug`, if it is close and clearly closer than the next one:
+    a hint that could name the wrong file is worse than none."""
+    scored = sorted(((difflib.SequenceMatcher(None, slug, other).ratio(), other) for other in candidates),
+                    reverse=True)
+    if not scored or scored[0][0] < 0.6 or (len(scored) > 1 and scored[0][0] - scored[1][0] < 0.1):
+        return None
+    return scored[0][1]
 
 
 def renames_since(before: set[str], briefs, bodies, failed) -> list[tuple[str, Brief]]:
@@ -325,10 +346,12 @@ def renames_since(before: set[str], briefs, bodies, failed) -> list[tuple[str, B
     by_slug = {b.slug for b in briefs}
     gone = sorted(slug for slug in wanted_by(briefs, bodies) if slug in before and slug not in by_slug
                   and slug not in failed)
-    new = {b.slug: b for b in briefs if b.slug not in before}
+    new = {b.slug: b for b in briefs if b.slug not in before and not b.draft}
     found = []
+    if len(gone) == 1 and len(new) == 1:       # one slug went, one brief came: however unlike their names
+        return [(gone[0], next(iter(new.values())))]
     for slug in gone:
-        close = difflib.get_close_matches(slug, list(new), n=1, cutoff=0.3) or (list(new) if len(new) == 1 else [])
+        close = difflib.get_close_matches(slug, list(new), n=1, cutoff=0.3)
         if close:
             found.append((slug, new.pop(close[0])))
     return found
@@ -341,9 +364,11 @@ def related_problems(briefs, by_slug, include_drafts, failed, renames) -> list[P
             line = brief.line_of("related")
             if slug not in by_slug:
                 problems.append(missing_target(brief, line, "related", slug, by_slug, failed, renames))
-            elif by_slug[slug].draft and not brief.draft and not include_drafts:
+            elif by_slug[slug].draft and not brief.draft:
                 problems.append(Problem(brief.path, line,
-                                        f"related: {slug!r} is a draft; publish it or build with --drafts"))
+                                        f"related: {slug!r} is a draft; publish it or build with --drafts"
+                                        + ("; shown now, but 'build' without drafts will fail" if include_drafts
+                                           else ""), warning=include_drafts))
     return problems
 
 
@@ -457,7 +482,8 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
                  for slug, counts in spellings.items()}
     folder = "_entities" if kind == "entity" else "_topics"
     problems = [Problem(path, line, f"{kind} {name!r} is also spelt {canonical[slug]!r}; "
-                                    "use one spelling everywhere, or give the record an alias", warning=True)
+                                    "use one spelling everywhere" + (", or give it a record with that alias"
+                                                                     if kind == "entity" else ""), warning=True)
                 for slug, seen in first_seen.items() if slug not in record_names
                 for name, path, line in seen if name != canonical[slug]]
     problems += [Problem(seen[0][1], seen[0][2], f"{kind} {canonical[slug]!r} has no record; add "
@@ -472,6 +498,13 @@ def group_names(names: tuple, mentioned: tuple, events: tuple[TimelineEntry, ...
                           key=lambda g: (g.name.casefold(), g.slug)))
     slugs = MappingProxyType({name: slug for slug, counts in spellings.items() for name in counts})
     return groups, slugs, problems
+
+
+def correction_list(rows: tuple) -> tuple:
+    """Every correction of the published briefs, newest first: (slug, its number in the brief's log, entry)."""
+    found = [(slug, number, change) for slug, changes in rows
+             for number, change in enumerate(changes, 1) if change.kind == "correction"]
+    return tuple(sorted(found, key=lambda item: (item[2].date.first_day(), item[0], item[1]), reverse=True))
 
 
 def record_backlinks(slugs: tuple[str, ...], targets: tuple[tuple[str, ...], ...]) -> Mapping[str, tuple[str, ...]]:

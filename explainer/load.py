@@ -21,6 +21,7 @@ from .models import (
     PLACEHOLDER_HEADINGS,
     PLACEHOLDER_SUMMARY,
     Brief,
+    Change,
     Event,
     Figure,
     Problem,
@@ -30,7 +31,8 @@ from .models import (
 )
 
 BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
-              "draft", "lang", "figures", "events", "sources", "autolink")
+              "draft", "lang", "figures", "events", "sources", "autolink", "updates", "corrections")
+CHANGE_KEYS = ("date", "text")
 EVENT_KEYS = ("date", "end", "title", "summary", "topics", "entities", "circa")
 SOURCE_KEYS = ("id", "title", "publisher", "url", "date")
 FIGURE_KEYS = ("label", "value", "source", "note")
@@ -338,6 +340,15 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
     if date and updated and updated.first_day() < date.first_day():
         fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}; "
                                      "it must be the same day or later")
+    changes = validate_changes(data, fields, date)
+    if changes:
+        newest = max(changes, key=lambda c: c.date.first_day())
+        if updated and newest.date.first_day() < updated.first_day():
+            fields.problem(("updated",), f"{updated.iso()} is after the newest update or correction "
+                                         f"({newest.date.iso()}); the newest entry is the brief's modified date, "
+                                         "so remove 'updated:' or add the entry that explains it")
+        elif not updated or newest.date.first_day() > updated.first_day():
+            updated = newest.date       # the brief's modified date
     brief = Brief(
         path=fields.path, rel_path=rel_path,
         slug=validate_slug(data, fields, rel_path),
@@ -356,6 +367,7 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
         sources=sources, body=body, body_line=body_line,
         lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1),
         autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
+        changes=changes,
     )
     if not brief.draft:
         warn_placeholders(brief, fields)
@@ -374,6 +386,21 @@ def warn_placeholders(brief: Brief, fields: Fields) -> None:
             fields.problems.append(Problem(brief.path, brief.body_line + number,
                                            f"the body still holds the placeholder {placeholder!r} of "
                                            "'build.py new'; replace it with your own text", warning=True))
+
+
+def validate_changes(data: dict, fields: Fields, date: PartialDate | None) -> tuple[Change, ...]:
+    """`updates:` and `corrections:`: each {date, text}, with a full date no earlier than the brief's."""
+    changes = []
+    for name, kind in (("updates", "update"), ("corrections", "correction")):
+        for key, item in fields.mappings(data, (name,), CHANGE_KEYS):
+            when = fields.date(item, key + ("date",), full=True, required=True)
+            text = fields.text(item, key + ("text",), required=True)
+            if when and date and when.first_day() < date.first_day():
+                fields.problem(key + ("date",), f"{when.iso()} is before the brief's date {date.iso()}; an {kind} "
+                                                "comes after the brief was published")
+            if when and text:
+                changes.append(Change(kind, when, text, fields.line(key)))
+    return tuple(changes)
 
 
 def validate_slug(data: dict, fields: Fields, rel_path: str) -> str:

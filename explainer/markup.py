@@ -114,7 +114,9 @@ class Context:
     def __init__(self, brief: Brief, index: LinkIndex):
         self.brief = brief
         self.index = index
-        self.page = output_path(getattr(brief, "group", "brief"), brief.slug)     # a Brief, or a Record
+        group = getattr(brief, "group", "brief")      # a Brief, or a Record
+        self.page = output_path(group, brief.slug)
+        self.own = brief.slug if group == "brief" else f"{group}:{brief.slug}"     # what a link to this page names
         self.source_numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
         self.links: list[Link] = []
         self.citations: list[str] = []
@@ -159,8 +161,9 @@ class Context:
         group, colon, record = slug.partition(":")
         if colon:           # [[entity:slug]], [[topic:slug]]: the record's page
             return relative_url(self.page, output_path(group, record), anchor)
-        if slug == self.brief.slug and not anchor:
-            self.problem(line, f"link {raw!r} points at this brief itself; remove it or add a #heading",
+        if slug == self.own and not anchor:
+            what = "brief" if self.own == self.brief.slug else "record's page"
+            self.problem(line, f"link {raw!r} points at this {what} itself; remove it or add a #heading",
                          warning=True)
         return relative_url(self.page, output_path("brief", slug), anchor)
 
@@ -177,7 +180,8 @@ class Context:
         number = self.source_numbers.get(source_id)
         if number is None:
             self.problem(self.line_of("@" + source_id),
-                         f"citation [@{source_id}]: no source with that id in this brief's sources"
+                         f"citation [@{source_id}]: no source with that id in this "
+                         f"{'brief' if self.own == self.brief.slug else 'record'}'s sources"
                          f"{suggest(source_id, self.source_numbers) or '; add it under sources: or fix the id'}")
         else:
             self.citations.append(source_id)
@@ -274,21 +278,25 @@ class AutoLinkProcessor(Treeprocessor):
         if pattern is None:
             return
         listed = {context.index.entity_keys.get(name_slug(n)) for n in context.brief.entities}
-        self.linked: set[str] = set()
+        # An entity the text already links by hand ([[entity:x]]) is not linked a second time.
+        self.linked = {link.target.partition(":")[2] for link in context.links if link.target.startswith("entity:")}
         self.walk(root, context, pattern, listed)
 
     def walk(self, element, context, pattern, listed) -> None:
+        children = list(element)        # as they were: links made here are not walked again
         element.text = self.link_text(element, 0, element.text, context, pattern, listed)
-        for child in list(element):
+        for child in children:
             if child.tag not in NEVER_AUTOLINKED and "footnote" not in child.get("class", ""):
                 self.walk(child, context, pattern, listed)
             child.tail = self.link_text(element, list(element).index(child) + 1, child.tail, context, pattern,
                                         listed)
 
     def link_text(self, parent, position: int, text: str | None, context, pattern, listed) -> str | None:
-        """The text before the first new mention; the link and what follows go in at `position`."""
+        """The text before the first new mention; each new mention becomes a link, put into
+        `parent` from `position` on, in order, each with the text that follows it."""
         if not text:
             return text
+        links, head, last = [], text, 0
         for match in pattern.finditer(text):
             slug = context.index.mentions[match.group(0)]
             if slug in self.linked:
@@ -302,10 +310,17 @@ class AutoLinkProcessor(Treeprocessor):
                                        "href": context.link_to(f"entity:{slug}", "", match.group(0),
                                                                match.group(0))})
             link.text = match.group(0)
-            link.tail = self.link_text(parent, position + 1, text[match.end():], context, pattern, listed)
-            parent.insert(position, link)
-            return text[:match.start()]
-        return text
+            if links:
+                links[-1].tail = text[last:match.start()]
+            else:
+                head = text[:match.start()]
+            links.append(link)
+            last = match.end()
+        if links:
+            links[-1].tail = text[last:]
+            for offset, link in enumerate(links):
+                parent.insert(position + offset, link)
+        return head
 
 
 @functools.lru_cache(maxsize=8)
@@ -332,7 +347,7 @@ class MarkdownLinkProcessor(Treeprocessor):
             if parts.scheme or parts.netloc or element.get("class") in SKIPPED_LINK_CLASSES:
                 continue
             if not parts.path and parts.fragment:
-                element.set("href", context.link_to(context.brief.slug, unquote(parts.fragment), href, href))
+                element.set("href", context.link_to(context.own, unquote(parts.fragment), href, href))
             elif parts.path.endswith(".md"):
                 slug = context.slug_of_path(parts.path, href)
                 if slug:

@@ -108,6 +108,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Change:
+    """An entry of a brief's change log: an update (news added) or a correction (an error fixed)."""
+    plain_record = True     # only text, numbers and dates inside: its repr is a faithful digest
+    kind: str               # "update" or "correction"
+    date: PartialDate
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Brief:
     path: str            # as shown in messages, e.g. content/trade/x.md
     rel_path: str        # POSIX path inside the content folder, for .md links
@@ -128,6 +138,7 @@ class Brief:
     body_line: int       # file line of the body's first line
     lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
     autolink: bool = True   # link the first mention of each recorded entity in the body
+    changes: tuple[Change, ...] = ()    # updates and corrections, as written (newest last)
     fingerprint: str = ""   # digest of the file's bytes and paths: the Brief is a pure function of it
 
     def line_of(self, field: str) -> int:
@@ -199,6 +210,7 @@ class SiteConfig:
     start_here: tuple[str, ...] = ()
     cname: str = ""
     autolink: bool = True       # false: no brief links mentions of entities by itself
+    corrections_policy: str = ""    # Markdown: how the site corrects its errors (footer, corrections page)
 
 
 def suggest(name: str, choices) -> str:

@@ -73,6 +73,7 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
              PageSpec("groups.html", "entities.html", "entities"),
              PageSpec("404.html", output_path("404"), "404"),
              PageSpec("search.html", output_path("search"), "search"),
+             PageSpec("corrections.html", output_path("corrections"), "corrections"),
              PageSpec("search-index.js", output_path("search-index"), "search-index")]
     specs += [PageSpec("search-chunk.js", search_chunk_path(bucket), "search-chunk", bucket)
               for bucket in search_buckets(graph.slugs)]
@@ -114,6 +115,7 @@ def page_view(graph: SiteGraph, spec: PageSpec) -> dict:
     if kind.startswith("preview-"):
         return preview_view(graph, kind[len("preview-"):], spec.slug)
     return {"index": index_view, "timeline": timeline_view, "feed": feed_view, "sitemap": sitemap_view,
+            "corrections": corrections_view,
             "robots": robots_view, "timeline-json": timeline_json_view, "timeline-ics": calendar_view,
             "briefs-json": briefs_json_view}[kind](graph)
 
@@ -231,7 +233,8 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
             "search": relative_url(path, output_path("search")),
             "head_scripts": [relative_url(path, static_path("theme.js"))],
             "scripts": [relative_url(path, static_path(name)) for name in ("app.js", *scripts)],
-            "footer_links": [],
+            "footer_links": [{"text": "Corrections", "href": relative_url(path, output_path("corrections"))}],
+            "policy": markdown_html(config.corrections_policy),
             "csp": CONTENT_SECURITY_POLICY,
             "og_type": og_type,
             "og_locale": language.replace("-", "_"),
@@ -265,7 +268,11 @@ def article(graph: SiteGraph, path: str, brief: Brief) -> dict:
     publisher = {"@type": "Organization", "name": config.title}
     if config.url:
         publisher["url"] = config.url
+    publisher.update(policy(graph, path))
+    corrections = [{"@type": "CorrectionComment", "text": c.text, "datePublished": c.date.iso()}
+                   for _, c in newest_first(brief.changes) if c.kind == "correction"]
     return {"@context": "https://schema.org", "@type": "NewsArticle", "headline": brief.title,
+            **({"correction": corrections} if corrections else {}),
             "description": brief.summary, "datePublished": brief.date.iso(),
             "dateModified": (brief.updated or brief.date).iso(), "inLanguage": brief.lang or config.language,
             "author": {"@type": "Organization", "name": config.author or config.title},
@@ -283,6 +290,33 @@ def mentioned_only(graph: SiteGraph, brief: Brief) -> list[str]:
     linked = (link.target.partition(":")[2] for link in graph.bodies[brief.slug].links
               if link.target.startswith("entity:"))
     return [slug for slug in dict.fromkeys(linked) if slug not in listed and ("entity", slug) in graph.records]
+
+
+def policy(graph: SiteGraph, path: str) -> dict:
+    """schema.org correctionsPolicy: the page that lists the site's corrections and its policy."""
+    return {"correctionsPolicy": link_for(graph, path, output_path("corrections"))} \
+        if graph.config.corrections_policy else {}
+
+
+def corrections_view(graph: SiteGraph) -> dict:
+    path = output_path("corrections")
+    items = [{"title": graph.cards[slug].title, "date_iso": change.date.iso(), "date_text": change.date.display(),
+              "text": change.text, "href": relative_url(path, output_path("brief", slug), f"change-{number}")}
+             for slug, number, change in graph.corrections]
+    publisher = {"@type": "Organization", "name": graph.config.title, **policy(graph, path)}
+    return {
+        **chrome(graph, path, "Corrections", f"Every correction made to {graph.config.title}, newest first.",
+                 jsonld={"@context": "https://schema.org", "@type": "WebPage", "name": "Corrections",
+                         "url": link_for(graph, path, path), "publisher": publisher}),
+        "policy": markdown_html(graph.config.corrections_policy),
+        "corrections": items,
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def markdown_html(text: str) -> Markup | str:
+    """A short Markdown setting of site.yml (the intro, the corrections policy), cleaned."""
+    return Markup(sanitize(markdown.markdown(text, extensions=["attr_list"]))) if text else ""
 
 
 def about(graph: SiteGraph, path: str, slug: str) -> dict:
@@ -343,7 +377,7 @@ def index_view(graph: SiteGraph) -> dict:
         **chrome(graph, path, config.title, config.description or "An explainer site.",
                  jsonld=item_list(graph, path, f"Briefs of {config.title}",
                                   [(graph.cards[s].title, output_path("brief", s)) for s in graph.published])),
-        "intro": Markup(sanitize(markdown.markdown(config.intro, extensions=["attr_list"]))) if config.intro else "",
+        "intro": markdown_html(config.intro),
         "start_here": [brief_card(graph, path, s) for s in config.start_here if s in graph.by_slug],
         "briefs": [brief_card(graph, path, slug) for slug in graph.slugs],
         "topics": group_cards(graph, path, "topic"),
@@ -378,6 +412,23 @@ def source_list(sources, body) -> list[dict]:
             for n, s in enumerate(sources, 1)]
 
 
+def newest_first(changes) -> list[tuple[int, object]]:
+    """(number in the log as written, entry), newest first; entries of one day keep their order, reversed."""
+    return sorted(enumerate(changes, 1), key=lambda item: (item[1].date.first_day(), item[0]), reverse=True)
+
+
+def change_notices(brief: Brief) -> list[dict]:
+    """'Corrected on …' and 'Updated on …' at the top of a brief, each linking to its change log."""
+    notices = []
+    for kind, verb in (("correction", "Corrected"), ("update", "Updated")):
+        entries = [(n, c) for n, c in newest_first(brief.changes) if c.kind == kind]
+        if entries:
+            number, change = entries[0]
+            notices.append({"kind": kind, "verb": verb, "date_iso": change.date.iso(),
+                            "date_text": change.date.display(), "href": f"#change-{number}"})
+    return notices
+
+
 def contents(brief: Brief, body, referenced: bool) -> list[dict]:
     """The table of contents: the body's headings, then the brief's own sections below it."""
     if len(body.headings) < TOC_MIN_HEADINGS:
@@ -386,6 +437,7 @@ def contents(brief: Brief, body, referenced: bool) -> list[dict]:
     level = min(h.level for h in body.headings)
     for present, text, anchor in ((brief.events, "Timeline", "brief-timeline"),
                                   (brief.sources, "Sources", "brief-sources"),
+                                  (brief.changes, "Changes", "brief-changes"),
                                   (referenced, "Referenced by", "brief-backlinks")):
         if present:
             items.append({"level": level, "text": text, "href": f"#{anchor}"})
@@ -413,6 +465,10 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
                  og_type="article", jsonld=article(graph, path, brief), scripts=("previews.js",)),
         "brief": {
             "title": brief.title, "summary": brief.summary, "draft": brief.draft,
+            "notices": change_notices(brief),
+            "changes": [{"id": f"change-{n}", "kind": change.kind, "label": change.kind.capitalize(),
+                         "date_iso": change.date.iso(), "date_text": change.date.display(), "text": change.text}
+                        for n, change in newest_first(brief.changes)],
             "date_iso": brief.date.iso(), "date_text": brief.date.display(),
             "updated_iso": brief.updated.iso() if brief.updated else "",
             "updated_text": brief.updated.display() if brief.updated else "",
@@ -642,11 +698,21 @@ def briefs_json_view(graph: SiteGraph) -> dict:
                        for b in (graph.meta[slug] for slug in graph.published)]}
 
 
+def draft_only(graph: SiteGraph, kind: str, group: Group) -> bool:
+    """A topic or entity page that exists only because drafts are shown: no record, and
+    named by no published brief or event. The sitemap leaves it out."""
+    if (kind, group.slug) in graph.records or len(graph.published) == len(graph.slugs):
+        return False
+    published = set(graph.published)
+    return not published.intersection(group.briefs) and not any(e.brief in published for e in group.events)
+
+
 def sitemap_view(graph: SiteGraph) -> dict:
     url = graph.config.url
-    pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", "")]
+    pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", ""),
+             (output_path("corrections"), "")]
     pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in
               (graph.meta[slug] for slug in graph.published)]
-    pages += [(output_path("topic", g.slug), "") for g in graph.topics]
-    pages += [(output_path("entity", g.slug), "") for g in graph.entities]
+    pages += [(output_path("topic", g.slug), "") for g in graph.topics if not draft_only(graph, "topic", g)]
+    pages += [(output_path("entity", g.slug), "") for g in graph.entities if not draft_only(graph, "entity", g)]
     return {"urls": [{"loc": absolute_url(url, p), "lastmod": lastmod} for p, lastmod in pages]}

@@ -107,7 +107,8 @@ class Rebuilder:
         if fixed:
             say(f"{reason}: fixed: site is up to date again (rebuilt in {took})")
         elif report.up_to_date:
-            say(f"{reason}: the site is already up to date")
+            if reason != NOTHING_NAMED:         # a folder or an editor's temporary file: nothing to say
+                say(f"{reason}: the site is already up to date")
         else:
             say(f"{reason}: rebuilt in {took}, {len(pages)} page{'s' if len(pages) != 1 else ''} written"
                 + (f" ({shown})" if pages else ""))
@@ -157,6 +158,7 @@ class Rebuilder:
                 self.state.forget_all()
 
 
+NOTHING_NAMED = "Inputs changed"
 EDITOR_LEFTOVERS = re.compile(r"(^|/)(\.?#[^/]*|[^/]*~|\.[^/]*\.sw[a-p]|4913|sed[A-Za-z0-9]{6}|"
                               r"\.[^/]*\.tmp|[^/]*\.(tmp|bak|orig))$")
 
@@ -166,7 +168,7 @@ def describe(paths: list[str], project: Path) -> str:
     editor's temporary file, which the rebuild reads or ignores like any other change."""
     names = []
     for path in paths:
-        if os.path.isdir(path) or EDITOR_LEFTOVERS.search(path):
+        if os.path.isdir(path) or EDITOR_LEFTOVERS.search(path.replace(os.sep, "/")):
             continue
         try:
             names.append(Path(os.path.abspath(path)).relative_to(project).as_posix())
@@ -174,7 +176,7 @@ def describe(paths: list[str], project: Path) -> str:
             names.append(path)
     names = sorted(set(names))
     if not names:
-        return "Inputs changed"
+        return NOTHING_NAMED
     return (", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")) + " changed"
 
 
@@ -238,6 +240,8 @@ class ChangeHandler(FileSystemEventHandler):
     def on_any_event(self, event):
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return      # a file in it was added or removed: that file's own event says which
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self.watcher.relevant(str(path)):
                 self.watcher.rebuilder.changed(str(path))
@@ -331,7 +335,7 @@ def overlay_html(problems, hints: tuple[str, ...] = ()) -> bytes:
     errors = [p for p in problems if not p.warning]
     items = "".join(f'<li class="hint">{html.escape(h)}</li>' for h in hints)
     items += "".join(f"<li{FOLLOWS if p.cause else ''}>{html.escape(str(p))}</li>" for p in problems)
-    return (f'<details class="explainer-overlay" open><summary role="alert"><strong>The last rebuild failed: '
+    return (f'<details class="explainer-overlay" open><summary><strong>The last rebuild failed: '
             f"{html.escape(problem_count(errors))}</strong>. This is the last good version; fix these and save."
             f"</summary><ul>{items}</ul></details>").encode()
 

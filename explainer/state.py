@@ -52,9 +52,9 @@ from pathlib import Path
 from typing import Any
 
 from .dates import PartialDate
-from .models import Body, Brief, Event, Figure, Heading, Link, Problem, Record, Source
+from .models import Body, Brief, Change, Event, Figure, Heading, Link, Problem, Record, Source
 
-SCHEMA = 9
+SCHEMA = 10
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -103,13 +103,14 @@ def problems_from(rows) -> tuple[Problem, ...]:
 
 def brief_from(row) -> Brief:
     (path, rel_path, slug, title, date, updated, summary, topics, entities, related, draft, lang, figures,
-     events, sources, body, body_line, lines, autolink, fingerprint) = row
+     events, sources, body, body_line, lines, autolink, changes, fingerprint) = row
     return Brief(path, rel_path, slug, title, PartialDate(*date), date_from(updated), summary, tuple(topics),
                  tuple(entities), tuple(related), draft, lang, tuple(Figure(*f) for f in figures),
                  tuple(Event(PartialDate(*d), date_from(end), t, s, tuple(tp), tuple(en), circa, line)
                        for d, end, t, s, tp, en, circa, line in events),
                  sources_from(sources),
-                 body, body_line, tuple(tuple(pair) for pair in lines), autolink, fingerprint)
+                 body, body_line, tuple(tuple(pair) for pair in lines), autolink,
+                 tuple(Change(kind, PartialDate(*date), text, line) for kind, date, text, line in changes), fingerprint)
 
 
 def sources_from(rows) -> tuple[Source, ...]:
@@ -153,7 +154,8 @@ def brief_to(b: Brief) -> list:
             [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line]
              for e in b.events],
             sources_to(b.sources),
-            b.body, b.body_line, b.lines, b.autolink, b.fingerprint]
+            b.body, b.body_line, b.lines, b.autolink,
+            [[c.kind, date_to(c.date), c.text, c.line] for c in b.changes], b.fingerprint]
 
 
 def problems_to(problems) -> list:

@@ -15,7 +15,7 @@ FOLDERS = {"brief": "briefs", "topic": "topics", "entity": "entities"}
 PAGES = {"index": "index.html", "timeline": "timeline.html", "404": "404.html",
          "search": "search.html", "search-index": "search-index.js", "feed": "feed.xml", "sitemap": "sitemap.xml",
          "robots": "robots.txt", "timeline-json": "timeline.json", "timeline-ics": "timeline.ics",
-         "briefs-json": "briefs.json"}
+         "briefs-json": "briefs.json", "corrections": "corrections.html"}
 
 
 def output_path(kind: str, slug: str = "") -> str:

@@ -294,3 +294,12 @@ def test_a_brief_in_a_right_to_left_language_gets_lang_and_dir(make_site):
     assert html["lang"] == "ur" and html["dir"] == "rtl"
     english = run.html("briefs/en.html").html
     assert english["lang"] == "en" and not english.get("dir")
+
+
+def test_the_sitemap_leaves_out_pages_that_only_drafts_make(make_site):
+    files = {"a.md": brief(title="Published", topics="[trade]"),
+             "b.md": brief(title="Unfinished", draft="true", topics="[only-draft]", entities="[Draft Person]")}
+    run = make_site(files, "--drafts", "--site-url", "https://user.github.io/repo/")
+    assert run.code == 0 and (run.site / "topics/only-draft.html").exists()
+    sitemap = (run.site / "sitemap.xml").read_text()
+    assert "topics/trade.html" in sitemap and "only-draft" not in sitemap and "draft-person" not in sitemap

@@ -106,3 +106,14 @@ def test_a_published_brief_with_the_skeletons_placeholders_is_flagged(tmp_path):
     assert "warning: the body still holds the placeholder '## A first heading'" in shown, err
     code, out, err = run_cli("check", "--content", str(content), "--strict")
     assert code == 1 and "OK" not in out and "summary: is still the placeholder" in err
+
+
+def test_new_refuses_a_slug_another_brief_has_and_accepts_the_content_folder_in_in(tmp_path):
+    content = tmp_path / "content"
+    (content / "brics").mkdir(parents=True)
+    (content / "brics" / "bid.md").write_text("---\ntitle: Bid\nslug: pakistan-brics-bid\n---\n")
+    code, _, err = run_cli("new", "Another", "--content", str(content), "--slug", "pakistan-brics-bid")
+    assert code == 2 and "already has the slug 'pakistan-brics-bid'" in err, err
+    code, _, err = run_cli("new", "Another", "--content", str(content), "--in", str(content / "trade"))
+    assert code == 0, err
+    assert (content / "trade" / "another.md").is_file() and not (content / "content").exists()

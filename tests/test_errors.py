@@ -214,4 +214,33 @@ def test_check_strict_with_warnings_fails_without_saying_ok(make_site):
     assert "OK" not in run.out and "warning:" not in run.err, (run.out, run.err)
     assert "a.md:5: tags: unknown key 'tags' is ignored; did you mean 'topics'?" in run.err.replace(
         f"{run.content.as_posix()}/", ""), run.err
-    assert "check --strict failed: 1 warning counted as errors" in run.err
+    assert "check --strict failed: 1 warning counted as an error" in run.err
+
+
+def test_links_to_a_brief_not_yet_written_are_not_blamed_on_a_new_draft(make_site):
+    run = make_site({"a.md": brief(title="A", body="See [[brics-summit-2025]]."),
+                     "b.md": brief(title="B", body="Also [[brics-summit-2025]]."),
+                     "brics-summit-2024.md": brief(title="Draft", draft="true")})
+    assert run.code == 1 and "rename" not in run.err, run.err
+    assert "no brief with slug 'brics-summit-2025'" in run.err
+
+
+def test_two_close_candidates_give_no_rename_hint(make_site):
+    run = make_site({"a.md": brief(title="A", body="See [[pakistan-brics-bid]]."),
+                     "b.md": brief(title="B", related="[pakistan-brics-bid]"),
+                     "pakistan-bid.md": brief(title="Renamed"), "pakistan-brics.md": brief(title="Another")})
+    assert run.code == 1 and "looks like a rename" not in run.err, run.err
+
+
+def test_a_published_brief_linking_a_draft_is_a_warning_when_drafts_are_shown(make_site):
+    files = {"a.md": brief(title="A", body="See [[d]]."), "d.md": brief(title="D", draft="true")}
+    assert make_site(files).code == 1
+    run = make_site(files, "--drafts")
+    assert run.code == 0 and "warning: link '[[d]]' points at the draft" in run.err, run.err
+    assert "'build' without drafts will fail" in run.err
+
+
+def test_check_strict_shows_warnings_as_errors_beside_errors(make_site):
+    run = make_site({"a.md": brief(tags="[x]", body="[[nope]]")}, "--strict", command="check")
+    assert run.code == 1 and "warning:" not in run.err and "unknown key 'tags'" in run.err, run.err
+    assert "2 problems found:" in run.err

@@ -4,8 +4,10 @@ under path tricks and a burst of requests."""
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import random
+import re
 import signal
 import string
 import subprocess
@@ -106,7 +108,7 @@ def live_markup_problems(page: Path) -> list[str]:
     for script in soup.find_all("script"):
         if script.get("type") == "application/ld+json":
             continue
-        if not script.get("src", "").endswith(("theme.js", "app.js", "timeline.js")):
+        if not script.get("src", "").endswith(("theme.js", "app.js", "timeline.js", "previews.js")):
             found.append(f"script: {script}")
     for tag in soup.find_all(True):
         for name, value in tag.attrs.items():
@@ -132,6 +134,13 @@ def test_xss_payloads_never_reach_a_page_as_live_markup(make_site, payload):
     problems = {p.relative_to(run.site).as_posix(): live_markup_problems(p) for p in run.site.rglob("*.html")}
     assert {k: v for k, v in problems.items() if v} == {}
     assert "49" not in run.text("briefs/a.html").replace("2024", "")
+    # The preview cards' data scripts are one call with a JSON argument: the payload stays data.
+    for script in run.site.rglob("previews/*/*.js"):
+        call = re.fullmatch(r'explainerPreview\(("[^"\\]*(?:\\.[^"\\]*)*"), (\{.*\})\);\n', script.read_text(), re.S)
+        assert call is not None, script
+        json.loads(call.group(1)), json.loads(call.group(2))
+    card = json.loads((run.site / "previews/briefs/a.js").read_text().split(", ", 1)[1][:-3])
+    assert card["title"] == payload and card["summary"] == payload      # as text, exactly
 
 
 def test_unsafe_html_keeps_author_html_as_written(make_site):

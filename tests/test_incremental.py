@@ -59,7 +59,7 @@ CHANGES = {
              {"briefs/beta.html", index_file("beta")}),
     "title": (lambda root: edit(root / "content/gamma.md", "title: Gamma", "title: Gamma renamed"),
               {"index.html", "briefs/gamma.html", "briefs/beta.html", "topics/energy.html", index_file("gamma"),
-               "briefs.json"}),
+               "briefs.json", "previews/briefs/gamma.js"}),
     "events": (lambda root: edit(root / "content/beta.md", "summary: A summary.",
                                  "summary: A summary.\nevents: [{date: 2022-05, title: New event}]"),
                # the front page and the topic list show event counts

@@ -166,7 +166,8 @@ def test_every_page_has_title_description_canonical_social_tags_and_json_ld(site
         if name == "search.html":
             continue
         data = json.loads(doc.find("script", type="application/ld+json").string)
-        expected = "NewsArticle" if name.startswith("briefs/") else "ItemList"
+        expected = "NewsArticle" if name.startswith("briefs/") else "WebPage" if name == "corrections.html" \
+            else "ItemList"
         assert data["@context"] == "https://schema.org"
         if "@graph" in data:        # a page with a record: what it is, then the briefs on it
             assert name.startswith(("entities/", "topics/")), name

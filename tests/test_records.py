@@ -220,3 +220,56 @@ def test_a_new_alias_links_mentions_in_briefs_that_did_not_change(make_site, tmp
                            "--config", str(run.content.parent / "site.yml"))
     assert code == 0, err
     assert (tmp_path / "clean/briefs/mentions.html").read_bytes() == (again.site / "briefs/mentions.html").read_bytes()
+
+
+def prose_text(run, page: str) -> str:
+    return " ".join(run.html(page).select_one(".prose").get_text().split())     # a link adds no space
+
+
+def test_auto_links_never_change_the_words_or_their_order(make_site):
+    """Many mentions in one paragraph, in a list, a table and beside other markup: the text
+    reads exactly as with auto-links off."""
+    body = ("Ishaq Dar met Alexei Overchuk, then **Bürgenstock** came up, and Ishaq Dar spoke; "
+            "Alexei Overchuk replied near Bürgenstock.\n\n"
+            "- Alexei Overchuk and *Ishaq Dar* in a list with Bürgenstock.\n\n"
+            "| Who | Where |\n| --- | --- |\n| Alexei Overchuk | Bürgenstock |\n\n"
+            "Then [[entity:ishaq-dar]] again, and Ishaq Dar once more.")
+    files = records(**{"many.md": brief(title="Many", entities="[Ishaq Dar, Alexei Overchuk, Bürgenstock]",
+                                        body=body)})
+    on = make_site(files)
+    assert on.code == 0, on.err
+    linked = prose_text(on, "briefs/many.html")
+    texts = [a.get_text() for a in on.html("briefs/many.html").select("a.autolink")]
+    assert texts == ["Alexei Overchuk"] or sorted(texts) == ["Alexei Overchuk", "Bürgenstock"], texts
+    (on.content.parent / "site.yml").write_text("title: Test site\nautolink: false\n")
+    off = make_site({})
+    assert prose_text(off, "briefs/many.html") == linked
+
+
+def test_the_shipped_briefs_read_the_same_with_and_without_auto_links(tmp_path):
+    from conftest import PROJECT
+    (tmp_path / "off.yml").write_text((PROJECT / "site.yml").read_text() + "autolink: false\n")
+    assert run_cli("build", "--out", str(tmp_path / "on"), "--no-cache")[0] == 0
+    assert run_cli("build", "--out", str(tmp_path / "off"), "--no-cache", "--config", str(tmp_path / "off.yml"),
+                   "--cache", str(tmp_path / "cache"))[0] == 0
+    from bs4 import BeautifulSoup
+    read = lambda path: " ".join(BeautifulSoup(path.read_text(), "html.parser").select_one(".prose")
+                                 .get_text().split())
+    pages = sorted((tmp_path / "on/briefs").glob("*.html"))
+    assert pages and all(read(page) == read(tmp_path / "off/briefs" / page.name) for page in pages)
+    assert any(BeautifulSoup(p.read_text(), "html.parser").select("a.autolink") for p in pages)
+
+
+def test_profiles_link_headings_of_briefs_and_of_their_own_page(make_site):
+    profile = DAR.replace("see [[talks]] and [[topic:trade]].",
+                          "see [[talks#the-talks]], [the file](../talks.md) and [below](#later).\n\n## Later\n\nMore.")
+    talks = brief(title="The talks", topics="[trade]", entities="[Mohammad Ishaq Dar, Alexei Overchuk]",
+                  body="## The talks\n\nText.")
+    run = make_site(records(**{"_entities/ishaq-dar.md": profile, "talks.md": talks}))
+    assert run.code == 0, run.err
+    hrefs = [a["href"] for a in run.html("entities/ishaq-dar.html").select(".profile a")]
+    assert "../briefs/talks.html#the-talks" in hrefs and "#later" in hrefs
+    bad = make_site({"_entities/ishaq-dar.md": profile.replace("#the-talks", "#nope").replace("#later", "#nowhere")})
+    assert bad.code == 1 and "talks.md has no heading with id 'nope'" in bad.err, bad.err
+    assert "the entity page of 'ishaq-dar' has no heading with id 'nowhere'" in bad.err, bad.err
+    assert "Traceback" not in bad.err
