@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import datetime
 import errno
+import hashlib
 import html
 import logging
 import os
@@ -47,6 +48,7 @@ from .models import ContentError, Problem, UsageError, problem_count
 DEBOUNCE_SECONDS = 0.01
 PORT_ATTEMPTS = 20
 OVERLAY_CSS = (Path(__file__).parent / "overlay.css").read_text(encoding="utf-8")
+OVERLAY_JS = (Path(__file__).parent / "overlay.js").read_text(encoding="utf-8")
 
 
 def say(message: str) -> None:
@@ -301,6 +303,12 @@ class OverlayStylesheet(web.RequestHandler):
         self.write(OVERLAY_CSS)
 
 
+class OverlayScript(web.RequestHandler):
+    def get(self):
+        self.set_header("Content-Type", "text/javascript; charset=UTF-8")
+        self.write(OVERLAY_JS)
+
+
 class PageInjector(web.OutputTransform):
     """Adds the reload script (as a file, so a CSP without inline script allows it)
     and, while the last rebuild failed, an overlay listing its problems."""
@@ -310,7 +318,8 @@ class PageInjector(web.OutputTransform):
         if "text/html" not in headers.get("Content-Type", "") or b"</head>" not in chunk:
             return status_code, headers, chunk
         original = len(chunk)
-        head = b'<link rel="stylesheet" href="/_explainer/overlay.css"><script src="/livereload.js"></script>'
+        head = (b'<link rel="stylesheet" href="/_explainer/overlay.css"><script src="/livereload.js"></script>'
+                b'<script src="/_explainer/overlay.js" defer></script>')
         chunk = chunk.replace(b"</head>", head + b"</head>", 1)
         rebuilder = self.rebuilder
         if rebuilder is not None and rebuilder.problems:
@@ -347,7 +356,8 @@ def notice_html(warnings) -> bytes:
     """Warnings of the last rebuild: a small notice that folds away, not the error panel."""
     items = "".join(f"<li>{html.escape(str(w))}</li>" for w in warnings)
     count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
-    return (f'<details class="explainer-notice" open><summary>{count} from the last rebuild '
+    key = hashlib.sha256(items.encode()).hexdigest()[:16]
+    return (f'<details class="explainer-notice" open data-warnings="{key}"><summary>{count} from the last rebuild '
             f'<span class="explainer-fold">(hide)</span></summary><ul>{items}</ul></details>').encode()
 
 
@@ -369,6 +379,7 @@ class ExplainerServer(Server):
             (r"/livereload", SameOriginReloadHandler),
             (r"/livereload.js", LiveReloadJSHandler),
             (r"/_explainer/overlay.css", OverlayStylesheet),
+            (r"/_explainer/overlay.js", OverlayScript),
             (r"/(.*)", SiteFileHandler, {"path": str(self.root), "default_filename": "index.html"}),
         ], transforms=[PageInjector], debug=False)
         self.port = listen(app, host, port)

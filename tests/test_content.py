@@ -42,8 +42,8 @@ def test_check_passes_with_no_warnings():
     assert err == "" and "warnings" not in out
 
 
-def test_at_least_eight_briefs_of_400_to_900_words(briefs):
-    assert len(briefs) >= 8
+def test_at_least_ten_briefs_of_400_to_900_words(briefs):
+    assert len(briefs) >= 10
     for brief in briefs:
         words = len(brief.body.split())
         assert 400 <= words <= 900, (brief.path, words)
@@ -80,6 +80,31 @@ def test_every_event_is_on_the_timeline_at_a_valid_precision(briefs, site):
         assert re.fullmatch(patterns[time["data-precision"]], time["datetime"]), time
     titles = {e.title for e in events}
     assert titles == {item.select_one(".event-title").get_text() for item in shown}
+
+
+def test_at_least_25_events_each_at_the_precision_its_brief_states(briefs, site):
+    """The timeline shows each event at exactly the precision of the date as written in
+    its brief's front matter (2024 a year, 2024-10 a month, 2024-10-22 a day)."""
+    import yaml
+    stated = {}
+    for brief in briefs:
+        front = (CONTENT / brief.rel_path).read_text(encoding="utf-8").split("\n---", 1)[0].split("---", 1)[1]
+        for event in yaml.safe_load(front).get("events") or []:
+            text = str(event["date"])
+            stated[event["title"]] = {4: "year", 7: "month", 10: "day"}[len(text)]
+    assert len(stated) >= 25, len(stated)
+    shown = {item.select_one(".event-title").get_text(): item.select_one("time")["data-precision"]
+             for item in soup(site / "timeline.html").select("#timeline .event")}
+    assert shown == stated
+
+
+def test_every_citation_names_a_source_of_its_brief(briefs):
+    for brief in briefs:
+        ids = {source.id for source in brief.sources}
+        cited = {part.strip()[1:] for group in re.findall(r"\[(@[^\]]+)\]", brief.body)
+                 for part in group.split(";")}
+        assert cited <= ids, (brief.path, cited - ids)
+        assert cited, brief.path
 
 
 def test_default_build_has_no_broken_links(site):

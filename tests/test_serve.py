@@ -273,7 +273,7 @@ def test_warnings_show_in_the_terminal_and_as_a_notice_not_the_error_panel(tmp_p
                         "explainer-notice" in p and p)
         assert "explainer-overlay" not in page
         assert "unknown key &#x27;tags&#x27; is ignored; did you mean &#x27;topics&#x27;?" in page
-        assert '<details class="explainer-notice" open><summary>' in page      # folds away without script
+        assert '<details class="explainer-notice" open data-warnings=' in page      # folds away without script
         wait_for(lambda: "a.md:5: warning: tags: unknown key 'tags'" in server.output())
         (server.content / "a.md").write_text(brief(title="Alpha", body="Three."))
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Three." in p and p)
