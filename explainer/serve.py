@@ -46,6 +46,7 @@ from .inputs import declared_inputs
 from .models import ContentError, Problem, UsageError, problem_count
 
 DEBOUNCE_SECONDS = 0.01
+FOLDER_SETTLE_SECONDS = 0.3
 PORT_ATTEMPTS = 20
 OVERLAY_CSS = (Path(__file__).parent / "overlay.css").read_text(encoding="utf-8")
 OVERLAY_JS = (Path(__file__).parent / "overlay.js").read_text(encoding="utf-8")
@@ -152,7 +153,7 @@ class Rebuilder:
                 changed, self._changed = sorted(self._changed), set()
             had_problems = bool(self.problems)
             try:
-                report = self.build_now(describe(changed, self.options.project))
+                report = self.build_now(describe(changed, self.options.project, self.inputs))
                 self.on_built(report, changed, had_problems)
                 self.state.save()
             except Exception:
@@ -165,11 +166,19 @@ EDITOR_LEFTOVERS = re.compile(r"(^|/)(\.?#[^/]*|[^/]*~|\.[^/]*\.sw[a-p]|4913|sed
                               r"\.[^/]*\.tmp|[^/]*\.(tmp|bak|orig))$")
 
 
-def describe(paths: list[str], project: Path) -> str:
-    """'content/a.md changed': the files, relative to the project; never a folder or an
-    editor's temporary file, which the rebuild reads or ignores like any other change."""
+def describe(paths: list[str], project: Path, inputs=None) -> str:
+    """'content/a.md changed': the files, relative to the project; never a folder (a new
+    folder is named by the input files in it) or an editor's temporary file, which the
+    rebuild reads or ignores like any other change."""
     names = []
+    expanded = []
     for path in paths:
+        if os.path.isdir(path) and inputs is not None:
+            expanded += [os.path.join(folder, name) for folder, _, files in os.walk(path) for name in files
+                         if inputs.kind_of(os.path.join(folder, name)) is not None]
+        else:
+            expanded.append(path)
+    for path in expanded:
         if os.path.isdir(path) or EDITOR_LEFTOVERS.search(path.replace(os.sep, "/")):
             continue
         try:
@@ -244,6 +253,13 @@ class ChangeHandler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return      # a file in it was added or removed: that file's own event says which
+        if event.is_directory and event.event_type in ("created", "moved"):
+            # Files written into a new folder before its watch is in place send no event of
+            # their own: look again now and once more shortly (the snapshot finds them).
+            folder = str(getattr(event, "dest_path", "") or event.src_path)
+            if any(folder.startswith(str(s.root) + os.sep) for s in self.watcher.rebuilder.inputs.sets):
+                self.watcher.rebuilder.changed(folder)
+                threading.Timer(FOLDER_SETTLE_SECONDS, self.watcher.rebuilder.changed, [folder]).start()
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path and self.watcher.relevant(str(path)):
                 self.watcher.rebuilder.changed(str(path))
