@@ -403,12 +403,15 @@ def groups_view(graph: SiteGraph, kind: str) -> dict:
             "kind": kind, "groups": group_cards(graph, path, kind)}
 
 
-def source_list(sources, body) -> list[dict]:
-    """A brief's or record's sources, each linking back to every place its text cites it."""
+def source_list(sources, body, figures=()) -> list[dict]:
+    """A brief's or record's sources, each linking back to every place that cites it: the
+    text's citations, then the key-figure cards'."""
+    def places(source_id: str) -> list[str]:
+        return ([f"#cite-{source_id}-{k}" for k in range(1, body.citations.count(source_id) + 1)]
+                + [f"#cite-{source_id}-figure-{n}" for n, f in enumerate(figures, 1) if f.source == source_id])
     return [{"id": f"src-{s.id}", "number": n, "title": s.title, "publisher": s.publisher,
              "url": s.url, "date_text": s.date.display() if s.date else "",
-             "cited_at": [{"href": f"#cite-{s.id}-{k}", "mark": backref_mark(k)}
-                          for k in range(1, body.citations.count(s.id) + 1)]}
+             "cited_at": [{"href": href, "mark": backref_mark(k)} for k, href in enumerate(places(s.id), 1)]}
             for n, s in enumerate(sources, 1)]
 
 
@@ -476,13 +479,14 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
             "topics": name_links(graph, path, brief.topics, "topic"),
             "entities": name_links(graph, path, brief.entities, "entity"),
             "figures": [{"label": f.label, "value": f.value, "note": f.note,
-                         "cite_number": numbers.get(f.source, 0), "cite_href": f"#src-{f.source}"}
-                        for f in brief.figures],
+                         "cite_number": numbers.get(f.source, 0), "cite_href": f"#src-{f.source}",
+                         "cite_id": f"cite-{f.source}-figure-{n}"}
+                        for n, f in enumerate(brief.figures, 1)],
             "body": Markup(body.html),
             "toc": contents(brief, body, bool(graph.backlinks[brief.slug])),
             "events": [dict(event_view(graph, path, TimelineEntry(e, brief.slug)), brief=None)
                        for e in sorted(brief.events, key=lambda e: e.date.first_day())],
-            "sources": source_list(brief.sources, body),
+            "sources": source_list(brief.sources, body, brief.figures),
             "backlinks": [brief_card(graph, path, s) for s in graph.backlinks[brief.slug]],
             "related": [brief_card(graph, path, s) for s in graph.related[brief.slug]],
             "older": brief_card(graph, path, older) if older else None,

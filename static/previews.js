@@ -41,6 +41,7 @@
 
   function trigger(node) {
     var link = node && node.closest ? node.closest(TRIGGERS) : null;
+    if (link && link.classList.contains("headerlink")) { return null; }     // a heading's own "#" link
     return link && !card.contains(link) && (isNote(link) || pageOf(link) || sameAnchor(link)) ? link : null;
   }
 

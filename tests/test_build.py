@@ -148,7 +148,8 @@ def test_citations_number_sources_and_link_to_them(built):
     assert [li["id"] for li in sources] == ["src-ki", "src-ap"]
     assert sources[0].select_one("a[href^='https:']")["href"] == "https://kyivindependent.com/a"
     # Each source links back to every citation of it, and each citation has that id.
-    assert [a["href"] for a in sources[0].select(".cited-at a")] == ["#cite-ki-1", "#cite-ki-2"]
+    assert [a["href"] for a in sources[0].select(".cited-at a")] == ["#cite-ki-1", "#cite-ki-2", "#cite-ki-figure-1"]
+    assert page.find(id="cite-ki-figure-1").find_parent("figure") is not None      # the key-figure card cites it too
     assert [a.get("id") for a in cites] == ["cite-ki-1", "cite-ap-1", "cite-ki-2"]
 
 
