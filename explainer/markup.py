@@ -14,6 +14,7 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -63,8 +64,47 @@ SAFE_ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.i
 SAFE_URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def sanitize(html_text: str) -> str:
-    return nh3.clean(html_text, attributes=SAFE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None)
+# Classes our own Markdown extensions give (and Python-Markdown's), and the few authors may use.
+OWN_CLASSES = {"wikilink", "autolink", "citation", "cite", "footnote", "footnote-ref", "footnote-backref",
+               "headerlink", "toc", "align-left", "align-right", "align-center", "codehilite"}
+AUTHOR_CLASSES = ("note", "aside", "pull-quote", "small", "lead")      # documented in the README
+CODE_CLASS = re.compile(r"language-[\w+#.-]+")
+# Ids the page templates and scripts use, and the patterns of those they make: an author's
+# element must not take one (the skip link, the search box, a source, a citation, a card).
+PAGE_IDS = {"main", "site-search-input", "site-search-results", "search-page-input", "search-page-results",
+            "search-page-status", "timeline", "timeline-data", "timeline-filters", "filter-topic", "filter-entity",
+            "filter-clear", "filter-status", "topics", "entities", "latest", "start-here", "preview-card"}
+PAGE_ID_PATTERN = re.compile(r"(brief|group|src|cite|change|explainer|site|search|preview|filter)-.*|y\d{4}(-h)?")
+OWN_ID = re.compile(r"cite-.+-\d+|fn:\d+|fnref\d*:\d+")      # ids the citations and footnotes get
+
+
+@dataclass
+class Dropped:
+    """What the sanitizer took out of one body, for the messages."""
+    classes: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+def sanitize(html_text: str, dropped: Dropped | None = None) -> str:
+    """Cleaned HTML: no scripts, handlers or foreign schemes (nh3), only known classes, and no
+    id that the page itself uses (heading ids, which toc makes from the text, stay)."""
+    dropped = dropped if dropped is not None else Dropped()
+
+    def attribute(element: str, name: str, value: str) -> str | None:
+        if name == "class":
+            kept = [c for c in value.split() if c in OWN_CLASSES or c in AUTHOR_CLASSES or CODE_CLASS.fullmatch(c)]
+            dropped.classes += [c for c in value.split() if c not in kept]
+            return " ".join(kept) or None
+        if name == "id" and element not in HEADINGS and not OWN_ID.fullmatch(value) and (
+                value in PAGE_IDS or PAGE_ID_PATTERN.fullmatch(value)):
+            dropped.ids.append(value)
+            return None
+        return value
+    return nh3.clean(html_text, attributes=SAFE_ATTRIBUTES, url_schemes=SAFE_URL_SCHEMES, link_rel=None,
+                     attribute_filter=attribute)
+
+
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 class Renderer:
@@ -82,7 +122,9 @@ class Renderer:
         try:
             html = self.md.convert(brief.body)
             if not self.unsafe_html:
-                html = sanitize(html)
+                dropped = Dropped()
+                html = sanitize(html, dropped)
+                context.report_dropped(dropped)
             headings = tuple(flatten_toc(self.md.toc_tokens))
         finally:
             self.extension.context = None
@@ -143,6 +185,15 @@ class Context:
 
     def problem(self, line: int, message: str, warning: bool = False, suggestion: bool = False) -> None:
         self.problems.append(Problem(self.brief.path, line, message, warning, suggestion=suggestion))
+
+    def report_dropped(self, dropped: Dropped) -> None:
+        for value in dict.fromkeys(dropped.ids):
+            self.problem(self.line_of(f'"{value}"') if f'"{value}"' in self.brief.body else self.line_of(value),
+                         f"id {value!r} is one the page itself uses; choose another id (ids starting "
+                         "'brief-', 'group-', 'src-', 'cite-', 'change-', 'site-', 'search-' and the like are taken)")
+        for value in dict.fromkeys(dropped.classes):
+            self.problem(self.line_of(value), f"class {value!r} is dropped; the classes a brief may use are "
+                                              f"{', '.join(AUTHOR_CLASSES)}", warning=True)
 
     def wants_autolinks(self) -> bool:
         """Answers recorded as lookups: a body stays valid only while they stay the same."""

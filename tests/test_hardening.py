@@ -147,8 +147,8 @@ def test_unsafe_html_keeps_author_html_as_written(make_site):
     run = make_site({"a.md": brief(body='<div class="embed" onclick="go()">Embedded</div>')}, "--unsafe-html")
     assert run.code == 0, run.err
     assert run.html("briefs/a.html").find("div", class_="embed")["onclick"] == "go()"
-    safe = make_site({"a.md": brief(body='<div class="embed" onclick="go()">Embedded</div>')})
-    assert safe.html("briefs/a.html").find("div", class_="embed").get("onclick") is None
+    safe = make_site({"a.md": brief(body='<div class="note" onclick="go()">Embedded</div>')})
+    assert safe.html("briefs/a.html").find("div", class_="note").get("onclick") is None
 
 
 def test_pages_carry_a_csp_that_forbids_inline_script(make_site):
@@ -335,3 +335,57 @@ def test_refuses_an_output_that_is_a_symbolic_link_and_creates_no_parent_folders
     code, _, err = run_cli("build", "--content", str(tmp_path / "content"), "--out",
                            str(tmp_path / "www/a/b/site"), "--config", str(tmp_path / "site.yml"))
     assert code == 1 and not (tmp_path / "www").exists()
+
+
+# -- author HTML cannot impersonate the page (issue 13) ------------------------------------------
+
+@pytest.mark.parametrize("html, message", [
+    ('<div id="main">x</div>', "id 'main' is one the page itself uses"),
+    ('<p id="site-search-input">x</p>', "id 'site-search-input' is one the page itself uses"),
+    ('<span id="src-a">x</span>', "id 'src-a' is one the page itself uses"),
+    ('Text\n{: #brief-sources }', "id 'brief-sources' is one the page itself uses"),
+])
+def test_an_author_id_the_page_uses_is_an_error_with_its_line(make_site, html, message):
+    run = make_site({"a.md": brief(body=f"Intro.\n\n{html}\n")})
+    assert run.code == 1 and message in run.err, run.err
+    assert f"a.md:{9 + html.count(chr(10))}:" in run.err.replace(f"{run.content.as_posix()}/", ""), run.err
+
+
+def test_author_classes_outside_the_allowlist_are_dropped_with_a_warning(make_site):
+    run = make_site({"a.md": brief(body='<div class="explainer-overlay note">Fake error panel</div>\n\n'
+                                        "A paragraph\n{: .site-header .lead }\n\n"
+                                        "```python\nprint(1)\n```\n")})
+    assert run.code == 0, run.err
+    page = run.html("briefs/a.html")
+    assert not page.select(".prose .explainer-overlay, .prose .site-header")
+    assert page.select_one(".prose div.note") is not None and page.select_one(".prose p.lead") is not None
+    assert page.select_one(".prose code.language-python") is not None
+    assert "warning: class 'explainer-overlay' is dropped" in run.err and "class 'site-header'" in run.err
+    assert page.select_one("#main").name == "main"          # the page's own ids are its own
+
+
+def test_heading_ids_and_the_sites_own_ids_stay(make_site):
+    run = make_site({"a.md": brief(sources="[{id: s, title: S}]", body="## Main\n\nText [@s].[^1]\n\n[^1]: Note.\n")})
+    assert run.code == 0, run.err
+    page = run.html("briefs/a.html")
+    assert page.find("h2", id="main") is not None            # toc's id, as the issue allows
+    assert page.find(id="cite-s-1") is not None and page.find(id="fn:1") is not None
+
+
+MARKDOWN_PAYLOADS = [
+    "[x](javascript:alert(1))", "[x](data:text/html,<script>alert(1)</script>)", "[x](JaVaScRiPt:alert(1))",
+    "[x](&#106;avascript:alert(1))", "[x](&#x6A;avascript:alert(1))", "[x][ref]\n\n[ref]: javascript:alert(1)",
+    "<javascript:alert(1)>", "![x](javascript:alert(1))", "[x]( javascript:alert(1) )",
+    "[x](java\tscript:alert(1))", "[x](vbscript:msgbox(1))", "[x](data:image/svg+xml,<svg onload=alert(1)>)",
+]
+
+
+@pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
+def test_markdown_level_payloads_never_become_live_links(make_site, payload):
+    run = make_site({"a.md": brief(body=f"Before.\n\n{payload}\n\nAfter.\n")})
+    assert run.code == 0, run.err
+    page = run.html("briefs/a.html")
+    for tag in page.select(".prose [href], .prose [src]"):
+        value = (tag.get("href") or tag.get("src") or "").strip().lower().replace("\t", "")
+        assert not value.startswith(("javascript:", "data:", "vbscript:")), (payload, str(tag))
+    assert live_markup_problems(run.site / "briefs/a.html") == []
