@@ -571,15 +571,22 @@ def not_found_view(graph: SiteGraph) -> dict:
                         csp=CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'"))
     # GitHub Pages serves 404.html for a missing URL at any depth, so relative
     # links cannot work here: inline the CSS and link home absolutely when we can.
-    home = graph.config.url.rstrip("/") + "/index.html" if graph.config.url else output_path("index")
-    view["nav"] = [dict(item, href=(graph.config.url.rstrip("/") + "/" + item["href"])
-                        if graph.config.url else item["href"]) for item in view["nav"]]
+    site = graph.config.url.rstrip("/")
+    absolute = (lambda href: f"{site}/{href}") if site else (lambda href: href)
+    home = absolute(output_path("index"))
+    view["nav"] = [dict(item, href=absolute(item["href"])) for item in view["nav"]]
+    view["crumbs"] = [dict(item, href=absolute(item["href"])) for item in view["crumbs"]]
+    view["page"]["footer_links"] = [dict(item, href=absolute(item["href"])) for item in view["page"]["footer_links"]]
+    if view["page"]["feed"]:
+        view["page"]["feed"] = absolute(view["page"]["feed"])
     return {**view, "inline_css": Markup(inline), "home_href": home}
 
 
 def search_view(graph: SiteGraph) -> dict:
     path = output_path("search")
-    return {**chrome(graph, path, "Search", f"Search every brief of {graph.config.title}."),
+    return {**chrome(graph, path, "Search", f"Search every brief of {graph.config.title}.",
+                     jsonld={"@context": "https://schema.org", "@type": "SearchResultsPage", "name": "Search",
+                             "url": link_for(graph, path, path)}),
             "topics_href": relative_url(path, "topics.html"), "entities_href": relative_url(path, "entities.html"),
             "timeline_href": relative_url(path, output_path("timeline"))}
 

@@ -163,11 +163,9 @@ def test_every_page_has_title_description_canonical_social_tags_and_json_ld(site
             assert doc.find("meta", property=prop)["content"], (name, prop)
         assert doc.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
         assert doc.html["lang"]
-        if name == "search.html":
-            continue
         data = json.loads(doc.find("script", type="application/ld+json").string)
         expected = "NewsArticle" if name.startswith("briefs/") else "WebPage" if name == "corrections.html" \
-            else "ItemList"
+            else "SearchResultsPage" if name == "search.html" else "ItemList"
         assert data["@context"] == "https://schema.org"
         if "@graph" in data:        # a page with a record: what it is, then the briefs on it
             assert name.startswith(("entities/", "topics/")), name
@@ -280,3 +278,11 @@ def test_briefs_json_has_every_briefs_metadata(site):
 def test_timeline_page_links_to_the_exports(site):
     hrefs = {a["href"] for a in soup(site / "timeline.html").select(".exports a")}
     assert hrefs == {"timeline.json", "timeline.ics", "briefs.json"}
+
+
+def test_404_with_a_site_url_links_only_absolutely(site):
+    """Pages serves 404.html at any depth: every link in it must work from anywhere."""
+    doc = soup(site / "404.html")
+    for tag in doc.select("[href], [src]"):
+        value = tag.get("href") or tag.get("src")
+        assert value.startswith((SITE_URL, "data:", "#")), str(tag)
