@@ -240,7 +240,7 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
             "og_locale": language.replace("-", "_"),
             "jsonld": jsonld,
         },
-        "nav": [{"text": text, "href": relative_url(path, target), "current": target == path}
+        "nav": [{"text": text, "href": relative_url(path, target), "current": target == path, "key": text.lower()}
                 for text, target in (("Home", output_path("index")), ("Timeline", output_path("timeline")),
                                      ("Topics", "topics.html"), ("Entities", "entities.html"),
                                      ("Search", output_path("search")))],

@@ -127,6 +127,10 @@
     var panel = document.getElementById("site-search-results");
     if (!input || !panel) return;
     var active = -1, latest = 0;
+    // "press /" means nothing without a keyboard.
+    if (window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches) {
+      input.placeholder = "Search";
+    }
 
     function items() { return panel.querySelectorAll(".search-result"); }
     function highlight(index) {

@@ -407,3 +407,18 @@ def test_the_dev_servers_warning_notice_folds_away_and_stays_folded(watched, tmp
         assert not tab.page.locator(".explainer-overlay").count()
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_on_a_phone_the_header_is_compact_and_search_results_stay_on_screen(watched, base, width):
+    tab = watched(viewport={"width": width, "height": 800}, has_touch=True, is_mobile=True)
+    tab.page.goto(base + "briefs/russia-pakistan-trade.html")
+    assert tab.page.locator("header.site-header").bounding_box()["height"] <= 150
+    assert tab.page.get_attribute("#site-search-input", "placeholder") == "Search"     # no "press /" on touch
+    tab.page.fill("#site-search-input", "pakistan")
+    tab.page.wait_for_selector(".search-result")
+    results = tab.page.locator(".search-result")
+    for index in range(results.count()):
+        box = results.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (index, box)
+    assert tab.problems == []
