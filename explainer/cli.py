@@ -132,14 +132,17 @@ def run(args: argparse.Namespace, project: Path) -> int:
         return run_tests(project, args.pytest_args)
     if args.command == "new":
         return new_brief(args.content, args.title, args.folder, args.slug)
+    if args.command == "check" and args.sources:     # a report, not a gate: always exit 0
+        from .sourcing import print_sourcing_report
+        try:
+            print_sourcing_report(make_options(args, project))
+        except UsageError as error:
+            print(f"No sourcing report: {error}", file=sys.stderr)
+        return EXIT_OK
     options = make_options(args, project)
     if args.command == "serve":
         from .serve import serve
         return serve(options, args.host, args.port, args.open)
-    if args.command == "check" and args.sources:
-        from .sourcing import print_sourcing_report
-        print_sourcing_report(options)
-        return EXIT_OK
     if args.command == "check":
         from . import site
         report = site.check(options)

@@ -394,7 +394,9 @@ def validate_changes(data: dict, fields: Fields, date: PartialDate | None) -> tu
     for name, kind in (("updates", "update"), ("corrections", "correction")):
         for key, item in fields.mappings(data, (name,), CHANGE_KEYS):
             when = fields.date(item, key + ("date",), full=True, required=True)
-            text = fields.text(item, key + ("text",), required=True)
+            text = fields.text(item, key + ("text",), required=True).strip()
+            if "text" in item and not text:
+                fields.problem(key + ("text",), f"is empty; say what the {kind} changed")
             if when and date and when.first_day() < date.first_day():
                 fields.problem(key + ("date",), f"{when.iso()} is before the brief's date {date.iso()}; an {kind} "
                                                 "comes after the brief was published")

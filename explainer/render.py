@@ -720,8 +720,9 @@ def draft_only(graph: SiteGraph, kind: str, group: Group) -> bool:
 
 def sitemap_view(graph: SiteGraph) -> dict:
     url = graph.config.url
+    newest = graph.corrections[0][2].date.iso() if graph.corrections else ""
     pages = [(output_path("index"), ""), (output_path("timeline"), ""), ("topics.html", ""), ("entities.html", ""),
-             (output_path("corrections"), "")]
+             (output_path("corrections"), newest)]
     pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in
               (graph.meta[slug] for slug in graph.published)]
     pages += [(output_path("topic", g.slug), "") for g in graph.topics if not draft_only(graph, "topic", g)]

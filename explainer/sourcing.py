@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .inputs import declared_inputs, take_snapshot
 from .markup import plain_text
-from .models import Body, Brief, ContentError
+from .models import Body, Brief, ContentError, UsageError
 from .options import Options
 
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
@@ -72,8 +72,10 @@ def sourcing_of(brief: Brief, body: Body) -> Sourcing:
 def source_line(brief: Brief, text: str, start: int, previous: int) -> tuple[int, int]:
     """The file line where a paragraph starts: its first words, found in the Markdown in order
     (when markup hides them, the line of the paragraph before)."""
-    words = [re.sub(r"\W", "", w) for w in text.split()[:4]]
-    pattern = r"\W+".join(re.escape(w) for w in words if w)
+    # Each word as its letters and digits with anything between them ("summit's", "full-scale"),
+    # and anything between words (Markdown's *, [, ] and the like).
+    words = [r"\W*".join(map(re.escape, re.findall(r"\w+", w))) for w in text.split()[:4]]
+    pattern = r"\W+".join(w for w in words if w)
     found = re.compile(pattern).search(brief.body, start) if pattern else None
     if found is None:
         return previous, start
@@ -98,13 +100,18 @@ def shortened(text: str, limit: int = 70) -> str:
 
 
 def print_sourcing_report(options: Options) -> None:
-    from .site import make_graph, open_state  # the engine: this is a command of its own
-    state = open_state(options)
+    """The report on standard output; never writes a file, not even the build cache."""
+    from .site import make_graph  # the engine: this is a command of its own
+    from .state import ReuseState
+    state = ReuseState.open(None)
     try:
         graph, _ = make_graph(options, state, take_snapshot(declared_inputs(options)))
     except ContentError as error:
         print(f"No sourcing report: the content has {len([p for p in error.problems if not p.warning])} "
               "problem(s); run 'build.py check' to see them.", file=sys.stderr)
+        return
+    except UsageError as error:
+        print(f"No sourcing report: {error}", file=sys.stderr)
         return
     finally:
         state.close()

@@ -86,8 +86,11 @@ def test_bad_input_gets_a_clear_message_with_its_fix(make_site, files, expected,
     assert not run.site.exists()
 
 
-def test_catalogue_is_long_enough():
-    assert len(CATALOGUE) >= 30
+def test_the_catalogue_holds_35_distinct_cases():
+    """Each case has its own name and its own input: no case repeats another."""
+    assert len(CATALOGUE) >= 35
+    assert len({name for name, *_ in CATALOGUE}) == len(CATALOGUE)
+    assert len({repr(sorted(files.items())) for _, files, *_ in CATALOGUE}) == len(CATALOGUE)
 
 
 def test_symlink_outside_the_content_folder_is_refused(make_site, tmp_path):
