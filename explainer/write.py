@@ -7,11 +7,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
-import fcntl
 import functools
 import hashlib
 import os
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,13 +55,10 @@ def staging_folder(cache_dir: Path, out: Path) -> Path:
 @contextlib.contextmanager
 def output_lock(cache_dir: Path, out: Path):
     """A second build of the same output folder waits for the first to finish."""
+    from filelock import FileLock  # a portable lock (fcntl on POSIX, msvcrt on Windows)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with open(cache_dir / f"{out.name}-{output_id(out)}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FileLock(cache_dir / f"{out.name}-{output_id(out)}.lock"):
+        yield
 
 
 def refuse_split_filesystems(cache_dir: Path, out: Path) -> None:
@@ -239,7 +236,10 @@ def exchange(a: Path, b: Path) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def renameat2():
-    """libc's renameat2, or None where there is none (not Linux, old glibc)."""
+    """libc's renameat2, or None where there is none (not Linux, old glibc), or when
+    EXPLAINER_NO_RENAMEAT2 is set (to run the portable path on Linux, as the tests do)."""
+    if os.environ.get("EXPLAINER_NO_RENAMEAT2") or not sys.platform.startswith("linux"):
+        return None
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return None
