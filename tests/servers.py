@@ -91,3 +91,16 @@ def serve_under_subpath(folder: Path):
         yield f"http://127.0.0.1:{server.server_address[1]}/repo/"
     finally:
         server.shutdown()
+
+
+@contextlib.contextmanager
+def served(tmp_path: Path, files: dict[str, str], *extra: str, config: str = "title: Served\n"):
+    """The real dev server on a project of `files` (under content/) and a site.yml; stopped after."""
+    from conftest import write_files
+    (tmp_path / "site.yml").write_text(config)
+    write_files(tmp_path / "content", files)
+    server = Server(tmp_path, None, *extra)
+    try:
+        yield server
+    finally:
+        server.stop()

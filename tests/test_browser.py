@@ -389,12 +389,9 @@ def test_cards_do_not_move_under_reduced_motion(watched, base):
 
 def test_the_dev_servers_warning_notice_folds_away_and_stays_folded(watched, tmp_path):
     """The notice is a <details>: a click folds it; the same warnings after a reload stay folded."""
-    from conftest import brief, write_files
-    from servers import Server, wait_for
-    (tmp_path / "site.yml").write_text("title: Served\n")
-    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", tags="[trade]")})
-    server = Server(tmp_path)
-    try:
+    from conftest import brief
+    from servers import served, wait_for
+    with served(tmp_path, {"a.md": brief(title="Alpha", tags="[trade]")}) as server:
         tab = watched()
         tab.page.goto(server.url + "briefs/a.html")
         notice = tab.page.locator("details.explainer-notice")
@@ -405,8 +402,6 @@ def test_the_dev_servers_warning_notice_folds_away_and_stays_folded(watched, tmp
         wait_for(lambda: tab.page.locator("details.explainer-notice").count() == 1)
         assert tab.page.locator("details.explainer-notice").get_attribute("open") is None
         assert not tab.page.locator(".explainer-overlay").count()
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("width", [320, 390])

@@ -13,7 +13,7 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from conftest import PROJECT, brief, run_cli, write_files
-from servers import Server, fetch, wait_for
+from servers import Server, fetch, served, wait_for
 
 
 @pytest.fixture
@@ -264,10 +264,7 @@ def test_the_overlay_puts_the_root_cause_first_and_hints_a_rename(tmp_path):
 
 
 def test_warnings_show_in_the_terminal_and_as_a_notice_not_the_error_panel(tmp_path):
-    (tmp_path / "site.yml").write_text("title: Served\n")
-    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
-    server = Server(tmp_path)
-    try:
+    with served(tmp_path, {"a.md": brief(title="Alpha", body="One.")}) as server:
         (server.content / "a.md").write_text(brief(title="Alpha", body="Two.", tags="[trade]"))
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Two." in p and
                         "explainer-notice" in p and p)
@@ -278,8 +275,6 @@ def test_warnings_show_in_the_terminal_and_as_a_notice_not_the_error_panel(tmp_p
         (server.content / "a.md").write_text(brief(title="Alpha", body="Three."))
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "Three." in p and p)
         assert "explainer-notice" not in page
-    finally:
-        server.stop()
 
 
 def test_serve_shows_drafts_with_a_banner_as_build_drafts_does(tmp_path):
@@ -303,19 +298,13 @@ def test_serve_shows_drafts_with_a_banner_as_build_drafts_does(tmp_path):
         assert_serves_a_clean_build(server, tmp_path, "clean", "--drafts")
     finally:
         server.stop()
-    hidden = Server(tmp_path, None, "--no-drafts")
-    try:
+    with served(tmp_path, {}, "--no-drafts", config=(tmp_path / "site.yml").read_text()) as hidden:
         assert fetch(hidden.url + "briefs/sco-islamabad-2024.html")[0] == 404
         assert_serves_a_clean_build(hidden, tmp_path, "plain")
-    finally:
-        hidden.stop()
 
 
 def test_each_rebuild_line_names_the_files_never_a_folder_or_an_editors_temporary_file(tmp_path):
-    (tmp_path / "site.yml").write_text("title: Served\n")
-    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="One.")})
-    server = Server(tmp_path)
-    try:
+    with served(tmp_path, {"a.md": brief(title="Alpha", body="One.")}) as server:
         scratch = server.content / "sedAb12Cd"           # as `sed -i` does: write a temporary file, rename it
         scratch.write_text(brief(title="Alpha", body="Two."))
         scratch.rename(server.content / "a.md")
@@ -329,5 +318,3 @@ def test_each_rebuild_line_names_the_files_never_a_folder_or_an_editors_temporar
         assert any("content/a.md changed" in line for line in lines), lines
         assert any("content/brics/b.md changed" in line for line in lines), lines
         assert not any(line.rstrip().endswith(("content changed", "content/brics changed")) for line in lines), lines
-    finally:
-        server.stop()
