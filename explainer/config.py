@@ -1,6 +1,7 @@
 """Site settings from an optional site.yml: title, description, URL, language, author."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from .load import LANG_TAG, Fields, display_path
 from .models import Problem, SiteConfig
 
 CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname", "autolink",
-               "corrections_policy")
+               "corrections_policy", "remote_images")
 
 
 def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, list[Problem]]:
@@ -39,8 +40,24 @@ def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, li
         cname=fields.text(data, ("cname",)),
         autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
         corrections_policy=fields.text(data, ("corrections_policy",)),
+        remote_images=checked_hosts(fields.texts(data, ("remote_images",)), fields),
     )
     return config, fields.problems
+
+
+HOST = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+
+
+def checked_hosts(hosts: tuple[str, ...], fields: Fields) -> tuple[str, ...]:
+    """Host names such as images.example.org: no scheme, path, port or wildcard."""
+    good = []
+    for index, host in enumerate(hosts):
+        if HOST.fullmatch(host.lower()):
+            good.append(host.lower())
+        else:
+            fields.problem(("remote_images", index), f"{host!r} is not a host name such as 'images.example.org' "
+                                                     "(no https://, path, port or *)")
+    return tuple(good)
 
 
 def checked_url(url: str, fields: Fields) -> str:

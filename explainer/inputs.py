@@ -27,6 +27,7 @@ from .options import Options
 
 HIDDEN = "."
 RECORDS = "_"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")   # copied into the site
 RECORD_FOLDERS = {"entities": "_entities", "topics": "_topics"}     # kind of input -> folder in content/
 
 
@@ -87,6 +88,7 @@ def declared_inputs(options: Options) -> BuildInputs:
     return BuildInputs(
         sets=(InputSet("content", root(options.content), (".md",), skip_records=True),
               *(InputSet(kind, root(options.content / folder), (".md",)) for kind, folder in RECORD_FOLDERS.items()),
+              InputSet("images", root(options.content), IMAGE_SUFFIXES),
               InputSet("templates", root(options.templates), skip_hidden=False),   # Jinja may load any
               InputSet("static", root(options.static)),
               InputSet("config", root(options.config_file()), single=True)),

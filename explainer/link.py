@@ -97,7 +97,8 @@ class SiteGraph:
     corrections: tuple[tuple[str, int, Change], ...]   # (brief slug, entry number, correction), newest first
 
 def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None,
-               records: tuple[Record, ...] = (), autolink: bool = True) -> LinkIndex:
+               records: tuple[Record, ...] = (), autolink: bool = True, images: Mapping[str, str] | None = None,
+               remote_images: tuple[str, ...] = ()) -> LinkIndex:
     """Titles by slug (a record's name by "entity:slug" or "topic:slug"), slugs by file; a
     file that failed to load keeps its slug, with no title. For auto-links: each entity
     record's name and aliases of at least MIN_AUTOLINK characters, and the spelling keys
@@ -113,8 +114,9 @@ def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None
     digest = hashlib.sha256(repr((sorted(mentions.items()), sorted(keys.items()))).encode()).hexdigest()
     return LinkIndex(titles={**{f"{r.group}:{r.slug}": r.name for r in records}, **{b.slug: b.title for b in briefs}},
                      paths={**(failed_paths or {}), **{b.rel_path: b.slug for b in briefs}},
-                     mentions=mentions, entity_keys=keys,
-                     settings={"autolink": "on" if autolink else "off", "mentions": digest})
+                     mentions=mentions, entity_keys=keys, images=dict(images or {}),
+                     settings={"autolink": "on" if autolink else "off", "mentions": digest,
+                               "remote_images": " ".join(remote_images)})
 
 
 def duplicate_slugs(briefs: tuple[Brief, ...]) -> list[Problem]:

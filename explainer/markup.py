@@ -31,7 +31,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Body, Brief, Heading, Link, LinkIndex, Problem, suggest
-from .urls import name_slug, output_path, relative_url
+from .urls import image_path, name_slug, output_path, relative_url
 
 
 def standard_extensions() -> list[Extension]:
@@ -64,10 +64,13 @@ SAFE_ATTRIBUTES = {**{tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.i
 SAFE_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+IMAGE_TAG = re.compile(r"<img\b([^>]*)>")
+IMAGE_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')       # nh3 writes every attribute so
+
 # Classes our own Markdown extensions give (and Python-Markdown's), and the few authors may use.
 OWN_CLASSES = {"wikilink", "autolink", "citation", "cite", "footnote", "footnote-ref", "footnote-backref",
                "headerlink", "toc", "align-left", "align-right", "align-center", "codehilite"}
-AUTHOR_CLASSES = ("note", "aside", "pull-quote", "small", "lead")      # documented in the README
+AUTHOR_CLASSES = ("note", "aside", "pull-quote", "small", "lead", "decorative")      # documented in the README
 CODE_CLASS = re.compile(r"language-[\w+#.-]+")
 # Ids the page templates and scripts use, and the patterns of those they make: an author's
 # element must not take one (the skip link, the search box, a source, a citation, a card).
@@ -125,6 +128,7 @@ class Renderer:
                 dropped = Dropped()
                 html = sanitize(html, dropped)
                 context.report_dropped(dropped)
+                html = IMAGE_TAG.sub(context.image, html)     # on nh3's output: every <img>, Markdown's or raw
             headings = tuple(flatten_toc(self.md.toc_tokens))
         finally:
             self.extension.context = None
@@ -185,6 +189,43 @@ class Context:
 
     def problem(self, line: int, message: str, warning: bool = False, suggestion: bool = False) -> None:
         self.problems.append(Problem(self.brief.path, line, message, warning, suggestion=suggestion))
+
+    def image(self, match: re.Match) -> str:
+        """An image the page may show: a file of the content folder, copied into the site and
+        linked relatively, with its width and height; or one from a host site.yml allows.
+        Alt text is required; an empty one only with the class "decorative"."""
+        attributes = dict(IMAGE_ATTRIBUTE.findall(match.group(1)))
+        src = html.unescape(attributes.get("src", ""))
+        line = self.line_of(src) if src else 0
+        classes = html.unescape(attributes.get("class", "")).split()
+        if "alt" not in attributes or (not attributes["alt"].strip() and "decorative" not in classes):
+            self.problem(line, f"image {src!r} has no alt text; say what it shows (![what it shows]({src})), "
+                               "or, if it only decorates, give it an empty alt and the class decorative "
+                               "(![]({src}){{: .decorative }})")
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https"):
+            host = (parts.hostname or "").lower()
+            allowed = self.lookups[("setting", "remote_images")] = self.index.settings.get("remote_images", "")
+            if host not in allowed.split():
+                self.problem(line, f"image {src!r} is on another host ({host}), which would see every reader; "
+                                   "copy it into the content folder, or list the host under remote_images in "
+                                   "site.yml")
+                return ""
+            return match.group(0)
+        if parts.scheme or parts.netloc or not parts.path:
+            self.problem(line, f"image {src!r}: images are files in the content folder, relative to this file")
+            return ""
+        rel = posixpath.normpath(posixpath.join(posixpath.dirname(self.brief.rel_path), unquote(parts.path)))
+        known = self.lookups[("image", rel)] = self.index.images.get(rel)
+        if known is None:
+            self.problem(line, f"image {src!r}: no image at {rel} in the content folder"
+                               f"{suggest(rel, self.index.images) or '; paths are relative to this file'}")
+            return ""
+        size = known.split(" ")[1]
+        attributes["src"] = html.escape(relative_url(self.page, image_path(rel)))
+        if "x" in size and "width" not in attributes:
+            attributes["width"], attributes["height"] = size.split("x")
+        return "<img " + " ".join(f'{name}="{value}"' for name, value in attributes.items()) + ">"
 
     def report_dropped(self, dropped: Dropped) -> None:
         for value in dict.fromkeys(dropped.ids):

@@ -211,6 +211,7 @@ class SiteConfig:
     cname: str = ""
     autolink: bool = True       # false: no brief links mentions of entities by itself
     corrections_policy: str = ""    # Markdown: how the site corrects its errors (footer, corrections page)
+    remote_images: tuple[str, ...] = ()     # hosts a brief may show images from (the CSP names exactly these)
 
 
 def suggest(name: str, choices) -> str:
@@ -229,6 +230,7 @@ class LinkIndex:
     mentions: dict[str, str] = field(default_factory=dict)       # spelling in text -> entity slug
     entity_keys: dict[str, str] = field(default_factory=dict)    # spelling key (name_slug) -> entity slug
     settings: dict[str, str] = field(default_factory=dict)       # "autolink": "on"/"off"; "mentions": digest
+    images: dict[str, str] = field(default_factory=dict)         # image's path in content -> "digest WxH"
 
 
 @dataclass(frozen=True)
@@ -261,5 +263,5 @@ class Body:
     fingerprint: str = ""   # digest of the brief it was made from and of `lookups`: all it depends on
 
     def still_valid(self, index: LinkIndex) -> bool:
-        tables = {"title": index.titles, "path": index.paths, "setting": index.settings}
+        tables = {"title": index.titles, "path": index.paths, "setting": index.settings, "image": index.images}
         return all(tables[table].get(key) == value for table, key, value in self.lookups)

@@ -29,8 +29,14 @@ from .urls import absolute_url, output_path, preview_path, relative_url, static_
 
 # Our scripts and styles are files; nothing inline runs. 'self' covers the dev server's
 # reload script and socket too.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+
+
+def content_security_policy(config) -> str:
+    """Images from this site, plus exactly the hosts site.yml lists under remote_images."""
+    hosts = "".join(f" https://{host}" for host in config.remote_images)
+    return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", f"img-src 'self' data:{hosts}")
 EXPORTS = (("timeline.json", "timeline-json", "every event in TimelineJS3's format, for Knight Lab's viewer"),
            ("timeline.ics", "timeline-ics", "every event for a calendar app"),
            ("briefs.json", "briefs-json", "every brief's title, address, dates, summary, topics, entities "
@@ -235,7 +241,7 @@ def chrome(graph: SiteGraph, path: str, title: str, description: str, lang: str 
             "scripts": [relative_url(path, static_path(name)) for name in ("app.js", *scripts)],
             "footer_links": [{"text": "Corrections", "href": relative_url(path, output_path("corrections"))}],
             "policy": markdown_html(config.corrections_policy),
-            "csp": CONTENT_SECURITY_POLICY,
+            "csp": content_security_policy(config),
             "og_type": og_type,
             "og_locale": language.replace("-", "_"),
             "jsonld": jsonld,
@@ -568,7 +574,8 @@ def not_found_view(graph: SiteGraph) -> dict:
     icon = f"{graph.config.url.rstrip('/')}/static/favicon.svg" if graph.config.url else "data:,"
     search = f"{graph.config.url.rstrip('/')}/search.html" if graph.config.url else output_path("search")
     view["page"] = dict(view["page"], head_scripts=[], scripts=[], root="", icon=icon, search=search,
-                        csp=CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'"))
+                        csp=content_security_policy(graph.config).replace("style-src 'self'",
+                                                                          f"style-src 'self' 'sha256-{digest}'"))
     # GitHub Pages serves 404.html for a missing URL at any depth, so relative
     # links cannot work here: inline the CSS and link home absolutely when we can.
     site = graph.config.url.rstrip("/")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import os
 import time
 import traceback
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
 from .state import Digester, PageRecord, ReuseState
+from .urls import image_path
 from .write import (
     OutputFile,
     staging_folder,
@@ -103,7 +105,9 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
     problems += [*duplicate_slugs(loaded.briefs), *duplicate_slugs(entities.briefs), *duplicate_slugs(topics.briefs)]
     briefs = unique_briefs(loaded.briefs)
     records = unique_briefs(entities.briefs) + unique_briefs(topics.briefs)
-    index = link_index(briefs, loaded.failed_paths, records, config.autolink)
+    images = state.derive("images", image_table, str(Path(os.path.abspath(options.content))),
+                          tuple(sorted(snapshot.of("images").items())))
+    index = link_index(briefs, loaded.failed_paths, records, config.autolink, images, config.remote_images)
     everything = render_bodies(briefs + records, index, state, options.jobs, options.unsafe_html)
     problems += [p for body in everything.values() for p in body.problems]
     bodies = {b.slug: everything[b.slug] for b in briefs}
@@ -126,6 +130,28 @@ def rename_hints(state: ReuseState, briefs, bodies, failed, problems) -> tuple[s
     return tuple(f"{brief.path} looks like a rename of {old!r}: add `slug: {old}` to it to keep the links working"
                  for old, brief in renames_since(before, briefs, bodies, failed)
                  if f"looks like a rename of {old!r}" not in said)
+
+
+def image_table(content: str, files: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Image's path in the content folder -> "digest WxH" ("digest ?" when its size cannot be
+    read): what a body needs to link an image and give its width and height. Reads each file's
+    header, under the digest of its bytes."""
+    import imagesize  # only where there are images
+    table = {}
+    for path, digest in files:
+        try:
+            width, height = imagesize.get(path)
+        except (OSError, ValueError):
+            width = height = -1
+        size = f"{width}x{height}" if width > 0 and height > 0 else "?"
+        table[Path(os.path.relpath(path, content)).as_posix()] = f"{digest} {size}"
+    return table
+
+
+def image_outputs(snapshot: Snapshot, content: Path) -> list[OutputFile]:
+    root = os.path.abspath(content)
+    return [OutputFile(image_path(Path(os.path.relpath(path, root)).as_posix()), f"image:{digest}", source=Path(path))
+            for path, digest in snapshot.of("images").items()]
 
 
 def unique_briefs(briefs: tuple[Brief, ...]) -> tuple[Brief, ...]:
@@ -364,7 +390,8 @@ def build_locked(options: Options, state: ReuseState, started: float, key: str, 
     holds the lock and has taken the snapshot of the inputs)."""
     graph, warnings = make_graph(options, state, snapshot)
     rendering = render_outputs(graph, options, state, snapshot, existing)
-    files = itertools.chain(rendering.files, static_outputs(snapshot, options.static), extra_outputs(graph.config))
+    files = itertools.chain(rendering.files, static_outputs(snapshot, options.static),
+                            image_outputs(snapshot, options.content), extra_outputs(graph.config))
     manifest, changed = write_site(files, options.out, existing, staging_folder(options.cache_dir(), options.out))
     output = {"key": key, "files": manifest, "briefs": len(graph.briefs), "pages": rendering.pages,
               "warnings": [list(vars(w).values()) for w in warnings]}

@@ -31,6 +31,11 @@ def preview_path(kind: str, slug: str) -> str:
     return f"previews/{FOLDERS[kind]}/{slug}.js"
 
 
+def image_path(rel_path: str) -> str:
+    """Where an image of the content folder is copied: images/ and its path inside content/."""
+    return f"images/{rel_path}"
+
+
 def static_path(name: str) -> str:
     return f"static/{name}"
 

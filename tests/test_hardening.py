@@ -125,10 +125,13 @@ def live_markup_problems(page: Path) -> list[str]:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_xss_payloads_never_reach_a_page_as_live_markup(make_site, payload):
     quoted = '"' + payload.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # An image in the body must be a file of the content folder with alt text: that payload is
+    # refused there (test_images), so here it goes only into the front matter.
+    body = "Text [@s]." if "<img" in payload else \
+        f"{payload}\n\nText {payload} [@s].\n\n<div onclick=\"x()\">{payload}</div>"
     files = {"a.md": brief(title=quoted, summary=quoted, entities=f"[{quoted}]", topics=f"[{quoted}, trade]",
                            events=f"[{{date: 2024, title: {quoted}, summary: {quoted}}}]",
-                           sources=f"[{{id: s, title: {quoted}, publisher: {quoted}}}]",
-                           body=f"{payload}\n\nText {payload} [@s].\n\n<div onclick=\"x()\">{payload}</div>")}
+                           sources=f"[{{id: s, title: {quoted}, publisher: {quoted}}}]", body=body)}
     run = make_site(files)
     assert run.code == 0, run.err
     problems = {p.relative_to(run.site).as_posix(): live_markup_problems(p) for p in run.site.rglob("*.html")}
@@ -141,6 +144,11 @@ def test_xss_payloads_never_reach_a_page_as_live_markup(make_site, payload):
         json.loads(call.group(1)), json.loads(call.group(2))
     card = json.loads((run.site / "previews/briefs/a.js").read_text().split(", ", 1)[1][:-3])
     assert card["title"] == payload and card["summary"] == payload      # as text, exactly
+
+
+def test_an_image_payload_in_the_body_is_refused(make_site):
+    run = make_site({"a.md": brief(body="<img src=x onerror=alert(1)>")})
+    assert run.code == 1 and "image 'x'" in run.err and not run.site.exists()
 
 
 def test_unsafe_html_keeps_author_html_as_written(make_site):
@@ -383,6 +391,9 @@ MARKDOWN_PAYLOADS = [
 @pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
 def test_markdown_level_payloads_never_become_live_links(make_site, payload):
     run = make_site({"a.md": brief(body=f"Before.\n\n{payload}\n\nAfter.\n")})
+    if payload.startswith("!["):        # an image must be a file of the content folder: refused outright
+        assert run.code == 1 and "image" in run.err and not run.site.exists(), run.err
+        return
     assert run.code == 0, run.err
     page = run.html("briefs/a.html")
     for tag in page.select(".prose [href], .prose [src]"):
