@@ -60,6 +60,8 @@ class BriefModel:
             front.append("draft: true")
         body = ["## Background", "", f"This is {self.title}, as reported [@s1].",
                 "", "Alpha met Beta and Gamma; Alpha spoke first."]     # auto-linked once records exist
+        if self.file.count("/") == 0:
+            body += ["", "![A chart](chart.png)"]      # fails while the image is missing
         body += [f"See [[{target}]]." for target in self.links]
         body += self.sentences
         if self.broken_link:
@@ -121,6 +123,8 @@ class AuthorEdits(RuleBasedStateMachine):
             self.briefs[slug] = BriefModel(slug, f"{FOLDERS[number]}{slug}.md", f"Brief {slug}",
                                       f"2024-0{number + 1}-15", [SLUGS[(number + 1) % 3]])
             self.write(self.briefs[slug])
+        from test_images import png
+        (self.content / "chart.png").write_bytes(png(8, 4))
         self.rebuilder = Rebuilder(self.options, on_built=lambda *outcome: None)
 
     # -- the author's operations ----------------------------------------------------------------
@@ -191,6 +195,16 @@ class AuthorEdits(RuleBasedStateMachine):
                  f"A profile of {slug} that links [[topic:trade]]."]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    @rule(size=st.sampled_from([0, 8, 16]))
+    def edit_image(self, size):
+        """Images are inputs too: add, resize or delete the one every brief shows."""
+        path = self.content / "chart.png"
+        if size == 0:
+            path.unlink(missing_ok=True)
+        else:
+            from test_images import png
+            path.write_bytes(png(size, size // 2))
 
     @rule(present=st.booleans())
     def edit_topic_record(self, present):
