@@ -716,12 +716,11 @@ def briefs_json_view(graph: SiteGraph) -> dict:
                        for b in (graph.meta[slug] for slug in graph.published)]}
 
 
-def draft_only(graph: SiteGraph, kind: str, group: Group) -> bool:
+def draft_only(graph: SiteGraph, kind: str, group: Group, published: set[str]) -> bool:
     """A topic or entity page that exists only because drafts are shown: no record, and
-    named by no published brief or event. The sitemap leaves it out."""
-    if (kind, group.slug) in graph.records or len(graph.published) == len(graph.slugs):
+    named by no published brief or event (`published`: their slugs). The sitemap leaves it out."""
+    if (kind, group.slug) in graph.records or len(published) == len(graph.slugs):
         return False
-    published = set(graph.published)
     return not published.intersection(group.briefs) and not any(e.brief in published for e in group.events)
 
 
@@ -732,6 +731,9 @@ def sitemap_view(graph: SiteGraph) -> dict:
              (output_path("corrections"), newest)]
     pages += [(output_path("brief", b.slug), (b.updated or b.date).iso()) for b in
               (graph.meta[slug] for slug in graph.published)]
-    pages += [(output_path("topic", g.slug), "") for g in graph.topics if not draft_only(graph, "topic", g)]
-    pages += [(output_path("entity", g.slug), "") for g in graph.entities if not draft_only(graph, "entity", g)]
+    published = set(graph.published)
+    pages += [(output_path("topic", g.slug), "") for g in graph.topics
+              if not draft_only(graph, "topic", g, published)]
+    pages += [(output_path("entity", g.slug), "") for g in graph.entities
+              if not draft_only(graph, "entity", g, published)]
     return {"urls": [{"loc": absolute_url(url, p), "lastmod": lastmod} for p, lastmod in pages]}

@@ -135,18 +135,17 @@ def assert_serves_a_clean_build(server, tmp_path, name: str, *extra: str) -> Non
     code, _, err = run_cli("build", "--content", str(server.content), "--out", str(tmp_path / name),
                            "--config", str(tmp_path / "site.yml"), "--no-cache", *extra)
     assert code == 0, err
-    assert served_tree(server.out) == served_tree(tmp_path / name)
+    clean = served_tree(tmp_path / name)
+    # A rebuild that a late file event started may still be swapping in: wait for it to settle.
+    wait_for(lambda: served_tree(server.out) == clean, timeout=10)
 
 
 def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
     """The sequence that used to kill the rebuild thread: the server must keep rebuilding,
     and once the brief is back, serve exactly what a clean build writes."""
-    (tmp_path / "site.yml").write_text("title: Served\n")
-    write_files(tmp_path / "content", {"a.md": brief(title="Alpha", body="Alpha text."),
-                                       "b.md": brief(title="Beta", body="See [[a]]."),
-                                       "c.md": brief(title="Gamma", body="Gamma, first.")})
-    server = Server(tmp_path)
-    try:
+    with served(tmp_path, {"a.md": brief(title="Alpha", body="Alpha text."),
+                           "b.md": brief(title="Beta", body="See [[a]]."),
+                           "c.md": brief(title="Gamma", body="Gamma, first.")}) as server:
         moved = tmp_path / "a.md.away"
         (server.content / "a.md").rename(moved)
         page = wait_for(lambda: (p := fetch(server.url + "briefs/c.html")[1]) and "explainer-overlay" in p and p)
@@ -159,8 +158,6 @@ def test_delete_a_linked_brief_then_edit_another_then_restore(tmp_path):
         assert "explainer-overlay" not in page
         wait_for(lambda: "fixed: site is up to date again" in server.output())
         assert_serves_a_clean_build(server, tmp_path, "clean")
-    finally:
-        server.stop()
 
 
 def test_a_file_system_error_is_shown_and_the_next_save_recovers(tmp_path):
@@ -239,12 +236,9 @@ def test_an_input_folder_replaced_while_serving_is_watched_again(tmp_path):
 # -- the author's loop while serving (issue 12) --------------------------------------------
 
 def test_the_overlay_puts_the_root_cause_first_and_hints_a_rename(tmp_path):
-    (tmp_path / "site.yml").write_text("title: Served\n")
-    write_files(tmp_path / "content", {"x.md": brief(title="Ex", body="Ex text."),
-                                       "a.md": brief(title="A", body="See [[x]]."),
-                                       "b.md": brief(title="B", body="See [[x]] again.")})
-    server = Server(tmp_path)
-    try:
+    with served(tmp_path, {"x.md": brief(title="Ex", body="Ex text."),
+                           "a.md": brief(title="A", body="See [[x]]."),
+                           "b.md": brief(title="B", body="See [[x]] again.")}) as server:
         (server.content / "x.md").write_text("---\ntitle: Broken: colon\ndate: 2024-01-01\nsummary: S.\n---\nx\n")
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and "explainer-overlay" in p and p)
         items = page.split("<ul>", 1)[1].split("</ul>", 1)[0].split("<li")[1:]
@@ -259,8 +253,6 @@ def test_the_overlay_puts_the_root_cause_first_and_hints_a_rename(tmp_path):
         page = wait_for(lambda: (p := fetch(server.url + "briefs/a.html")[1]) and hint in p and p)
         assert page.index(hint) < page.index("a.md:7: link")
         wait_for(lambda: "hint: " in server.output() and "looks like a rename of 'x'" in server.output())
-    finally:
-        server.stop()
 
 
 def test_warnings_show_in_the_terminal_and_as_a_notice_not_the_error_panel(tmp_path):
@@ -287,7 +279,8 @@ def test_serve_shows_drafts_with_a_banner_as_build_drafts_does(tmp_path):
         code, _, err = run_cli("new", "SCO summit in Islamabad", "--content", str(server.content),
                                  "--in", "trade", "--slug", "sco-islamabad-2024")
         assert code == 0, err
-        page = wait_for(lambda: (r := fetch(server.url + "briefs/sco-islamabad-2024.html"))[0] == 200 and r[1])
+        page = wait_for(lambda: (r := fetch(server.url + "briefs/sco-islamabad-2024.html"))[0] == 200 and r[1],
+                        context=server.output)
         assert '<p class="draft-banner" role="note"><strong>Draft</strong> — not published.' in page
         wait_for(lambda: "content/trade/sco-islamabad-2024.md changed" in server.output())
         status, feed = fetch(server.url + "feed.xml")
@@ -308,10 +301,10 @@ def test_each_rebuild_line_names_the_files_never_a_folder_or_an_editors_temporar
         scratch = server.content / "sedAb12Cd"           # as `sed -i` does: write a temporary file, rename it
         scratch.write_text(brief(title="Alpha", body="Two."))
         scratch.rename(server.content / "a.md")
-        wait_for(lambda: "Two." in fetch(server.url + "briefs/a.html")[1])
+        wait_for(lambda: "Two." in fetch(server.url + "briefs/a.html")[1], context=server.output)
         (server.content / "brics").mkdir()
         (server.content / "brics" / "b.md").write_text(brief(title="Beta", body="Three."))
-        wait_for(lambda: "Three." in fetch(server.url + "briefs/b.html")[1])
+        wait_for(lambda: "Three." in fetch(server.url + "briefs/b.html")[1], context=server.output)
         time.sleep(0.3)
         lines = [line for line in server.output().splitlines() if " changed" in line]
         assert lines and all("sedAb12Cd" not in line for line in lines), lines
