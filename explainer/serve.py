@@ -179,7 +179,7 @@ def describe(paths: list[str], project: Path, inputs=None) -> str:
         else:
             expanded.append(path)
     for path in expanded:
-        if os.path.isdir(path) or EDITOR_LEFTOVERS.search(path.replace(os.sep, "/")):
+        if not path or os.path.isdir(path) or EDITOR_LEFTOVERS.search(path.replace(os.sep, "/")):
             continue
         try:
             names.append(Path(os.path.abspath(path)).relative_to(project).as_posix())
@@ -231,6 +231,9 @@ class WatchdogWatcher(Watcher):
     def start(self, callback) -> bool:
         if not self.observer.is_alive():
             self.observer.start()
+            # A save between the initial build and the watches coming up sends no event:
+            # look once more when they are up (quiet if nothing changed).
+            threading.Timer(FOLDER_SETTLE_SECONDS, self.rebuilder.changed, [""]).start()
         return True         # tells livereload not to poll
 
     def examine(self):

@@ -32,14 +32,15 @@ def fetch(url: str) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8", "replace")
 
 
-def wait_for(predicate, timeout: float = 15.0, step: float = 0.05):
+def wait_for(predicate, timeout: float = 15.0, step: float = 0.05, context=None):
+    """The predicate's first true result; on timeout, an error with `context()` (say, the server's log)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(step)
-    raise AssertionError("condition not met in time")
+    raise AssertionError("condition not met in time" + (f"\n{context()}" if context else ""))
 
 
 class Server:
