@@ -655,24 +655,35 @@ def date_parts(date) -> dict:
     return parts
 
 
+def viewer_text(text: str) -> str:
+    """Plain text for a field TimelineJS3 first strips of markup (textContent of the parsed
+    HTML) and then writes into innerHTML: escaped twice, so it survives both and shows as written."""
+    return html.escape(html.escape(text, quote=False), quote=False)
+
+
 def timeline_json_view(graph: SiteGraph) -> dict:
-    """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer)."""
+    """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer). The viewer
+    writes headline and text into innerHTML, so our plain text is escaped once for them (or
+    "Trade < $1bn & rising" would show wrong and markup in a title would run), and twice for
+    display_date and group (see viewer_text)."""
     path = output_path("timeline-json")
     events = []
     for number, entry in enumerate(published_events(graph), 1):
         event, card = entry.event, graph.cards[entry.brief]
         href = link_for(graph, path, output_path("brief", entry.brief))
         item = {"unique_id": f"event-{number}", "start_date": date_parts(event.date),
-                "display_date": display_range(event.date, event.end, event.circa),
-                "text": {"headline": event.title,
+                "display_date": viewer_text(display_range(event.date, event.end, event.circa)),
+                "text": {"headline": html.escape(event.title, quote=False),
                          "text": (f"<p>{html.escape(event.summary)}</p>" if event.summary else "")
                          + f'<p>From <a href="{html.escape(href)}">{html.escape(card.title)}</a></p>'},
-                "group": graph.labels[("topic", graph.topic_slugs[event.topics[0]])] if event.topics else "",
+                "group": viewer_text(graph.labels[("topic", graph.topic_slugs[event.topics[0]])])
+                if event.topics else "",
                 "url": href}
         if event.end is not None:
             item["end_date"] = date_parts(event.end)
         events.append(item)
-    return {"title": {"text": {"headline": graph.config.title, "text": graph.config.description}},
+    return {"title": {"text": {"headline": html.escape(graph.config.title, quote=False),
+                               "text": html.escape(graph.config.description, quote=False)}},
             "events": events}
 
 

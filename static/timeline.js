@@ -78,6 +78,5 @@
     });
   });
   window.addEventListener("hashchange", restore);
-  bar.hidden = false;
   restore();
 })();
