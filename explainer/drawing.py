@@ -80,6 +80,7 @@ class Mark:
     hit_w: str
     label: str          # "" when there is no room: the list below has it
     label_x: str
+    label_side: str     # text-anchor: "start" (after the mark) or "end" (before it)
     label_y: str
     lane: int           # colour number
     topics: str
@@ -245,11 +246,21 @@ class Placed:
     x1: float
     row: int
     label: str
+    side: str = "start"     # the label's side: "start" after the mark, "end" before it
+
+    def label_span(self) -> tuple[float, float]:
+        width = text_width(self.label)
+        if self.side == "start":
+            start = self.x1 + label_offset(self.item)
+            return start - 2, start + width + 3
+        stop = self.x0 - label_offset(self.item)
+        return stop - width - 3, stop + 2
 
 
-def placed_in_lane(items: list[Item], scale: Scale, right: float, max_rows: int) -> list[Placed]:
-    """Each event in the first row where it and its label fit; else in a row where it fits
-    without its label (the list has it); else, when every row is full, the emptiest row."""
+def placed_in_lane(items: list[Item], scale: Scale, left: float, right: float, max_rows: int) -> list[Placed]:
+    """Each event in the first row where it and its label fit (after it, else before it);
+    else in a row where it fits without its label (the list has it); else, when every row
+    is full, the emptiest row."""
     rows: list[float] = []          # the right end of what each row holds
     found = []
     order = sorted(items, key=lambda i: (i.first, -(i.last - i.first).days, i.key))
@@ -258,27 +269,25 @@ def placed_in_lane(items: list[Item], scale: Scale, right: float, max_rows: int)
         hit0 = min(x0, (x0 + x1) / 2 - HIT / 2)
         hit1 = max(x1, (x0 + x1) / 2 + HIT / 2)
         label = short(item.title, LABEL_CHARS)
-        with_label = max(hit1, x1 + label_offset(item) + text_width(label))
-        if with_label > right:
-            label, with_label = "", hit1
-        choice = None
-        for wanted, end in ((True, with_label), (False, hit1)):
-            if wanted and not label:
-                continue
-            for number_, row_end in enumerate(rows + ([0.0] if len(rows) < max_rows else [])):
-                if row_end <= hit0:
-                    choice = (number_, end, label if wanted else "")
-                    break
-            if choice:
-                break
+        after = Placed(item, x0, x1, 0, label, "start")
+        before = Placed(item, x0, x1, 0, label, "end")
+        options = []        # (side, the leftmost x it needs free, the right end it leaves)
+        if after.label_span()[1] <= right:
+            options.append(("start", hit0, max(hit1, after.label_span()[1])))
+        if before.label_span()[0] >= left:
+            options.append(("end", min(hit0, before.label_span()[0]), hit1))
+        options.append(("", hit0, hit1))
+        free = rows + ([-1e9] if len(rows) < max_rows else [])
+        choice = next(((n, side, end) for side, needs, end in options
+                       for n, row_end in enumerate(free) if row_end <= needs), None)
         if choice is None:
-            number_ = min(range(len(rows)), key=lambda n: rows[n])
-            choice = (number_, max(rows[number_], hit1), "")
-        row, end, shown = choice
+            n = min(range(len(rows)), key=lambda n: rows[n])
+            choice = (n, "", max(rows[n], hit1))
+        row, side, end = choice
         if row == len(rows):
             rows.append(0.0)
         rows[row] = end + 3
-        found.append(Placed(item, x0, x1, row, shown))
+        found.append(Placed(item, x0, x1, row, label if side else "", side or "start"))
     return without_collisions(found)
 
 
@@ -298,8 +307,7 @@ def without_collisions(placed: list[Placed]) -> list[Placed]:
         for p in sorted(members, key=lambda p: p.x0):
             if not p.label:
                 continue
-            start = p.x1 + label_offset(p.item) - 2
-            stop = start + 2 + text_width(p.label) + 3
+            start, stop = p.label_span()
             others = [hit_extent(o) for o in members if o is not p] + taken
             if any(a < stop and start < b for a, b in others):
                 p.label = ""
@@ -465,7 +473,7 @@ def layout(items: tuple[Item, ...], lanes: tuple[Lane, ...], eras: tuple[Band, .
         members = [i for i in items if i.lane == lane.slug]
         if not members:
             continue
-        placed = placed_in_lane(members, scale, right, max_rows)
+        placed = placed_in_lane(members, scale, left, right, max_rows)
         rows = max(p.row for p in placed) + 1
         head = LANE_HEAD if show_lane_names else 0
         lane_boxes.append(LaneBox(lane.name, number(y), number(y + 13), number(head + rows * ROW), number_ % 4))
@@ -517,12 +525,12 @@ def mark_for(p: Placed, top: float, colour: int) -> Mark:
     middle_x = (p.x0 + p.x1) / 2
     hit0 = min(p.x0, middle_x - HIT / 2)
     hit1 = max(p.x1, middle_x + HIT / 2)
-    label_x = p.x1 + label_offset(item)
+    label_x = p.x1 + label_offset(item) if p.side == "start" else p.x0 - label_offset(item)
     return Mark(key=item.key, name=f"{item.when}: {item.title}", shape=shape, circa=item.circa,
                 x=number(p.x0), y=number(middle_y - height / 2), w=number(p.x1 - p.x0), h=number(height),
                 cx=number(middle_x), cy=number(middle_y), r="6" if not item.circa else "8",
                 hit_x=number(hit0), hit_y=number(row_top), hit_w=number(hit1 - hit0),
-                label=p.label, label_x=number(label_x), label_y=number(middle_y + 4), lane=colour,
+                label=p.label, label_x=number(label_x), label_side=p.side, label_y=number(middle_y + 4), lane=colour,
                 topics=item.topics, entities=item.entities, story=item.story,
                 first=item.first.isoformat(), last=item.last.isoformat())
 

@@ -415,7 +415,7 @@ def timeline_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.La
     order = [lane for lane in order if lane != OTHER_LANE] + [OTHER_LANE]
     items = tuple(drawing_item(graph, entry, view, lane.slug) for entry, view, lane in zip(entries, views, lanes))
     return drawing.layout(items, tuple(order), era_bands(graph), TIMELINE_WIDTH,
-                          f"Timeline of {len(items)} events, drawn to scale")
+                          f"Timeline of {len(items)} events, drawn to scale", max_rows=6)
 
 
 def brief_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.Layout | None:
