@@ -42,21 +42,33 @@
     try { history.replaceState(null, "", url || "#"); } catch (e) { window.location.hash = hash; }
   }
 
-  function has(list, value) { return !value || (" " + list + " ").indexOf(" " + value + " ") >= 0; }
 
-  function wanted(element) {
-    return has(element.getAttribute("data-topics"), topic.value) && has(element.getAttribute("data-entities"), entity.value) &&
-      (!story || has(element.getAttribute("data-story"), story.value));
+  /* Each entry's and mark's names are read once; a change then writes only what changes. */
+  function described(element) {
+    return { el: element, topics: " " + element.getAttribute("data-topics") + " ",
+             entities: " " + element.getAttribute("data-entities") + " ",
+             story: " " + (element.getAttribute("data-story") || "") + " ", off: false };
+  }
+  var entries = events.map(described);
+  var drawn = marks.map(described);
+
+  function wanted(item) {
+    return (!topic.value || item.topics.indexOf(" " + topic.value + " ") >= 0) &&
+      (!entity.value || item.entities.indexOf(" " + entity.value + " ") >= 0) &&
+      (!story || !story.value || item.story.indexOf(" " + story.value + " ") >= 0);
   }
 
   function apply() {
     var shown = 0;
-    events.forEach(function (li) {
-      var visible = wanted(li);
-      li.hidden = !visible;
-      if (visible) shown++;
+    entries.forEach(function (item) {
+      var off = !wanted(item);
+      if (off !== item.off) { item.el.hidden = off; item.off = off; }
+      if (!off) shown++;
     });
-    marks.forEach(function (mark) { mark.classList.toggle("tl-off", !wanted(mark)); });
+    drawn.forEach(function (item) {
+      var off = !wanted(item);
+      if (off !== item.off) { item.el.classList.toggle("tl-off", off); item.off = off; }
+    });
     years.forEach(function (section) {
       var visible = section.querySelector(".event:not([hidden])") !== null;
       section.hidden = !visible;
