@@ -170,9 +170,10 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
                                           "to keep the links to it working")
                  for old, renamed in sorted(renames.items())]
     in_file_order = sorted(public, key=lambda b: b.rel_path)
+    public_paths = {b.path for b in public}     # a set: comparing whole briefs would be quadratic
     events, brief_events, event_problems = derive(
         "timeline", timeline, tuple((b.slug, b.path, b.events, b.refs) for b in in_file_order),
-        tuple((e.id, b.path) for b in sorted(briefs, key=lambda b: b.rel_path) if b not in public
+        tuple((e.id, b.path) for b in sorted(briefs, key=lambda b: b.rel_path) if b.path not in public_paths
               for e in b.events if e.id))
     problems += event_problems
     topic_records = record_rows(records, "topic")
