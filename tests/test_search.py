@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from bs4 import BeautifulSoup
 from test_browser import CHROMIUM, base, browser, http_base, site, watched  # noqa: F401 - fixtures
 
