@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import test_browser
 from bs4 import BeautifulSoup
-from test_browser import CHROMIUM, base, browser, http_base, site, watched  # noqa: F401 - fixtures
 
 from explainer.searchindex import member_set, normalize, prefix_groups, sentences, terms
 
+# The browser fixtures of test_browser.py: one site, one Chromium, file:// and HTTP.
+browser, site, http_base, base, watched = (test_browser.browser, test_browser.site, test_browser.http_base,
+                                           test_browser.base, test_browser.watched)
 SAMPLES = ["Bürgenstock", "São Paulo", "İstanbul", "ÉCOLE", "Zürich–Genève", "Россия", "Straße", "naïve café",
            "Ångström 2024", "Dvořák", "Łódź", "Ελλάδα", "x_y", "a²b", "e\u0301te\u0301", "ﬁnance", "日本語"]
 
@@ -139,7 +142,8 @@ def test_facets_narrow_the_results_with_counts_and_stay_in_the_address(watched, 
     count = int(re.search(r"\((\d+)\)", energy.text_content()).group(1))
     assert 0 < count < everything
     energy.locator("input").check()
-    tab.page.wait_for_function(f"() => document.getElementById('search-page-status').textContent.startsWith('{count} ')")
+    tab.page.wait_for_function(
+        f"() => document.getElementById('search-page-status').textContent.startsWith('{count} ')")
     assert parse_qs(urlsplit(tab.page.url).query) == {"q": ["pakistan"], "topic": ["energy"]}
     assert len(titles(tab)) == min(count, 20)
     # the address alone gives the same results, and facets combine
