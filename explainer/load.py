@@ -23,6 +23,7 @@ from .models import (
     Brief,
     Change,
     Event,
+    EventRef,
     Figure,
     Problem,
     Record,
@@ -33,7 +34,8 @@ from .models import (
 BRIEF_KEYS = ("title", "date", "summary", "updated", "slug", "topics", "entities", "related",
               "draft", "lang", "figures", "events", "sources", "autolink", "updates", "corrections")
 CHANGE_KEYS = ("date", "text")
-EVENT_KEYS = ("date", "end", "title", "summary", "topics", "entities", "circa")
+EVENT_KEYS = ("date", "end", "title", "summary", "topics", "entities", "circa", "id", "ref")
+EVENT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SOURCE_KEYS = ("id", "title", "publisher", "url", "date")
 FIGURE_KEYS = ("label", "value", "source", "note")
 URL_SCHEMES = ("http://", "https://", "mailto:")
@@ -341,6 +343,9 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
         fields.problem(("updated",), f"{updated.iso()} is before the brief's date {date.iso()}; "
                                      "it must be the same day or later")
     changes = validate_changes(data, fields, date)
+    events = [e for key, item in fields.mappings(data, ("events",), EVENT_KEYS)
+              if (e := validate_event(key, item, fields, topics)) is not None]
+    check_unique_event_ids(events, fields)
     if changes:
         newest = max(changes, key=lambda c: c.date.first_day())
         if updated and newest.date.first_day() < updated.first_day():
@@ -362,8 +367,8 @@ def validate_brief(data: dict, fields: Fields, rel_path: str, body: str, body_li
         lang=validate_lang(data, fields),
         figures=tuple(validate_figure(key, item, fields, source_ids)
                       for key, item in fields.mappings(data, ("figures",), FIGURE_KEYS)),
-        events=tuple(e for key, item in fields.mappings(data, ("events",), EVENT_KEYS)
-                     if (e := validate_event(key, item, fields, topics)) is not None),
+        events=tuple(e for e in events if isinstance(e, Event)),
+        refs=tuple(e for e in events if isinstance(e, EventRef)),
         sources=sources, body=body, body_line=body_line,
         lines=tuple((k[0], v) for k, v in sorted(fields.lines.items(), key=str) if len(k) == 1),
         autolink=fields.flag(data, ("autolink",)) if "autolink" in data else True,
@@ -461,8 +466,12 @@ def validate_figure(key: tuple, item: dict, fields: Fields, source_ids: set[str]
                   source=source, note=fields.text(item, key + ("note",)), line=fields.line(key))
 
 
-def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[str, ...]) -> Event | None:
-    """An event without topics of its own takes the brief's."""
+def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[str, ...]) -> Event | EventRef | None:
+    """An event without topics of its own takes the brief's; `{ref: id}` is an event another
+    brief gives in full, and has nothing of its own."""
+    if "ref" in item:
+        return validate_ref(key, item, fields)
+    event_id = checked_event_id(fields.text(item, key + ("id",)), key + ("id",), fields)
     date = fields.date(item, key + ("date",), full=False, required=True)
     end = fields.date(item, key + ("end",), full=False)
     title = fields.text(item, key + ("title",), required=True)
@@ -474,4 +483,35 @@ def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[s
     return Event(date=date, end=end, title=title, summary=fields.text(item, key + ("summary",)),
                  topics=fields.texts(item, key + ("topics",)) or brief_topics,
                  entities=fields.texts(item, key + ("entities",)),
-                 circa=fields.flag(item, key + ("circa",)), line=fields.line(key))
+                 circa=fields.flag(item, key + ("circa",)), line=fields.line(key), id=event_id)
+
+
+def validate_ref(key: tuple, item: dict, fields: Fields) -> EventRef | None:
+    extra = [name for name in item if name in EVENT_KEYS and name != "ref"]
+    if extra:
+        fields.problem(key + (extra[0],), f"an event given by 'ref:' takes everything from the brief that tells it "
+                                          f"in full; remove {', '.join(repr(n) for n in extra)}, or write 'id:' "
+                                          "instead of 'ref:' to give the event here")
+    event_id = checked_event_id(fields.text(item, key + ("ref",), required=True), key + ("ref",), fields)
+    return EventRef(event_id, fields.line(key)) if event_id else None
+
+
+def checked_event_id(event_id: str, key: tuple, fields: Fields) -> str:
+    if event_id and not EVENT_ID.fullmatch(event_id):
+        fields.problem(key, f"{event_id!r} is not lowercase letters, digits and single hyphens; "
+                            f"use e.g. {slugify(event_id) or 'kazan-summit-2024'!r}")
+        return ""
+    return event_id
+
+
+def check_unique_event_ids(events: list, fields: Fields) -> None:
+    """One brief tells of each event once: an id twice in one brief is a slip."""
+    seen: dict[str, int] = {}
+    for event in events:
+        if not event.id:
+            continue
+        if event.id in seen:
+            fields.problems.append(Problem(fields.path, event.line, f"events: the id {event.id!r} is also on line "
+                                                                    f"{seen[event.id]} of this brief; keep one"))
+        else:
+            seen[event.id] = event.line

@@ -105,6 +105,15 @@ class Event:
     entities: tuple[str, ...]
     circa: bool
     line: int
+    id: str = ""            # one real event that several briefs tell of: same id, one timeline entry
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """`{ref: id}` in a brief's events: the brief tells of an event another brief gives in full."""
+    plain_record = True
+    id: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ class Brief:
     lines: tuple[tuple[str, int], ...]  # front-matter field -> file line
     autolink: bool = True   # link the first mention of each recorded entity in the body
     changes: tuple[Change, ...] = ()    # updates and corrections, as written (newest last)
+    refs: tuple[EventRef, ...] = ()     # events told in full by another brief, by id
     fingerprint: str = ""   # digest of the file's bytes and paths: the Brief is a pure function of it
 
     def line_of(self, field: str) -> int:
@@ -212,6 +222,27 @@ class SiteConfig:
     autolink: bool = True       # false: no brief links mentions of entities by itself
     corrections_policy: str = ""    # Markdown: how the site corrects its errors (footer, corrections page)
     remote_images: tuple[str, ...] = ()     # hosts a brief may show images from (the CSP names exactly these)
+    stories: tuple[Story, ...] = ()     # the timeline's lanes; without them, each event's first topic is its lane
+    eras: tuple[Era, ...] = ()          # labelled periods drawn behind the timeline's lanes
+
+
+@dataclass(frozen=True)
+class Story:
+    """A lane of the timeline drawing: the events whose topics include one of `topics`."""
+    plain_record = True
+    name: str
+    slug: str
+    topics: tuple[str, ...]
+    line: int = 0           # in site.yml, for messages
+
+
+@dataclass(frozen=True)
+class Era:
+    """A period drawn as a labelled band behind the timeline; `end` None runs to the last event."""
+    plain_record = True
+    title: str
+    start: PartialDate
+    end: PartialDate | None
 
 
 def suggest(name: str, choices) -> str:

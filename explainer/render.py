@@ -21,12 +21,14 @@ import jinja2
 import markdown
 from markupsafe import Markup
 
+from . import drawing
 from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
 from .markup import plain_text, sanitize
 from .models import Brief
 from .urls import (
     absolute_url,
+    name_slug,
     output_path,
     preview_path,
     relative_url,
@@ -368,11 +370,68 @@ def event_view(graph: SiteGraph, path: str, entry: TimelineEntry) -> dict:
         "date_iso": event.date.iso(), "year": event.date.year,
         "precision": event.date.precision,
         "title": event.title, "summary": event.summary,
+        "id": entry.key,
         "brief": brief_card(graph, path, entry.brief),
+        "briefs": [brief_card(graph, path, slug) for slug in entry.briefs or (entry.brief,)],
         "topics": topics, "entities": entities,
         "topic_slugs": " ".join(t["slug"] for t in topics),
         "entity_slugs": " ".join(e["slug"] for e in entities),
+        "story": story_of(graph, event).slug if graph.config.stories else "",
     }
+
+
+OTHER_LANE = drawing.Lane("other", "Other events")
+TIMELINE_WIDTH = 1000
+BRIEF_WIDTH = 640
+
+
+def story_topics(graph: SiteGraph) -> tuple[tuple[drawing.Lane, frozenset[str]], ...]:
+    """Each story of site.yml with the slugs of its topics."""
+    return tuple((drawing.Lane(story.slug, story.name),
+                  frozenset(graph.topic_slugs.get(t) or name_slug(t) for t in story.topics))
+                 for story in graph.config.stories)
+
+
+def story_of(graph: SiteGraph, event) -> drawing.Lane:
+    """An event's lane: the first story that has one of its topics; without stories, its
+    first topic."""
+    slugs = [graph.topic_slugs[t] for t in event.topics]
+    if graph.config.stories:
+        return next((lane for lane, topics in story_topics(graph) if topics.intersection(slugs)), OTHER_LANE)
+    return drawing.Lane(slugs[0], graph.labels[("topic", slugs[0])]) if slugs else OTHER_LANE
+
+
+def drawing_item(graph: SiteGraph, entry: TimelineEntry, view: dict, lane: str) -> drawing.Item:
+    event = entry.event
+    last = (event.end or event.date).last_day()
+    precise = event.date.precision == "day" and (event.end is None or event.end.precision == "day")
+    return drawing.Item(key=entry.key, title=event.title, when=view["date_text"], first=event.date.first_day(),
+                        last=last, precise=precise, circa=event.circa, lane=lane, topics=view["topic_slugs"],
+                        entities=view["entity_slugs"], story=view["story"])
+
+
+def era_bands(graph: SiteGraph) -> tuple[drawing.Band, ...]:
+    # An era without an end runs on past the last event; the drawing stops it there.
+    return tuple(drawing.Band(era.title, era.start.first_day(), era.end.last_day() if era.end else dt.date.max)
+                 for era in graph.config.eras)
+
+
+def timeline_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.Layout | None:
+    """The whole timeline: one lane per story (or first topic), in the order stories are
+    listed (or topics first appear), events that fit none last."""
+    lanes = [story_of(graph, entry.event) for entry in entries]
+    order = [lane for lane, _ in story_topics(graph)] if graph.config.stories else list(dict.fromkeys(lanes))
+    order = [lane for lane in order if lane != OTHER_LANE] + [OTHER_LANE]
+    items = tuple(drawing_item(graph, entry, view, lane.slug) for entry, view, lane in zip(entries, views, lanes))
+    return drawing.layout(items, tuple(order), era_bands(graph), TIMELINE_WIDTH,
+                          f"Timeline of {len(items)} events, drawn to scale", max_rows=6)
+
+
+def brief_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.Layout | None:
+    items = tuple(drawing_item(graph, entry, view, "all") for entry, view in zip(entries, views))
+    return drawing.layout(items, (drawing.Lane("all", ""),), era_bands(graph), BRIEF_WIDTH,
+                          f"This brief's {len(items)} event{'s' if len(items) != 1 else ''}, drawn to scale",
+                          show_lane_names=False, max_rows=3)
 
 
 def years(events: list[dict]) -> list[dict]:
@@ -476,6 +535,9 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
     older, newer = graph.neighbours[brief.slug]
     numbers = {s.id: n for n, s in enumerate(brief.sources, 1)}
     first_topic = name_links(graph, path, brief.topics[:1], "topic")
+    entries = graph.brief_events.get(brief.slug, ())
+    events = [dict(event_view(graph, path, e), brief=None,
+                   briefs=[brief_card(graph, path, s) for s in e.briefs if s != brief.slug]) for e in entries]
     return {
         **chrome(graph, path, brief.title, brief.summary, brief.lang,
                  crumbs=tuple((t["name"], output_path("topic", t["slug"])) for t in first_topic),
@@ -498,8 +560,8 @@ def brief_view(graph: SiteGraph, brief: Brief) -> dict:
                         for n, f in enumerate(brief.figures, 1)],
             "body": Markup(body.html),
             "toc": contents(brief, body, bool(graph.backlinks[brief.slug])),
-            "events": [dict(event_view(graph, path, TimelineEntry(e, brief.slug)), brief=None)
-                       for e in sorted(brief.events, key=lambda e: e.date.first_day())],
+            "events": events,
+            "drawing": brief_drawing(graph, entries, events),
             "sources": source_list(brief.sources, body, brief.figures),
             "backlinks": [brief_card(graph, path, s) for s in graph.backlinks[brief.slug]],
             "related": [brief_card(graph, path, s) for s in graph.related[brief.slug]],
@@ -559,6 +621,7 @@ def described(graph: SiteGraph, path: str, record) -> dict:
 def timeline_view(graph: SiteGraph) -> dict:
     path = output_path("timeline")
     events = [event_view(graph, path, e) for e in graph.timeline]
+    stories = [{"slug": lane.slug, "name": lane.name} for lane, _ in story_topics(graph)]
     return {
         **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order.",
                  scripts=("timeline.js",),
@@ -569,6 +632,9 @@ def timeline_view(graph: SiteGraph) -> dict:
                     for text, kind, about in EXPORTS],
         "topics": [{"slug": g.slug, "name": g.name} for g in graph.topics],
         "entities": [{"slug": g.slug, "name": g.name} for g in graph.entities],
+        "stories": stories + ([{"slug": OTHER_LANE.slug, "name": OTHER_LANE.name}]
+                              if stories and any(e["story"] == OTHER_LANE.slug for e in events) else []),
+        "drawing": timeline_drawing(graph, graph.timeline, events),
     }
 
 
@@ -650,25 +716,45 @@ def date_parts(date) -> dict:
     return parts
 
 
+def viewer_text(text: str) -> str:
+    """Plain text for a field TimelineJS3 first strips of markup (textContent of the parsed
+    HTML) and then writes into innerHTML: escaped twice, so it survives both and shows as written."""
+    return html.escape(html.escape(text, quote=False), quote=False)
+
+
 def timeline_json_view(graph: SiteGraph) -> dict:
-    """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer)."""
+    """The timeline in TimelineJS3's JSON format (Knight Lab's embeddable viewer). The viewer
+    writes headline and text into innerHTML, so our plain text is escaped once for them (or
+    "Trade < $1bn & rising" would show wrong and markup in a title would run), and twice for
+    display_date and group (see viewer_text)."""
     path = output_path("timeline-json")
     events = []
     for number, entry in enumerate(published_events(graph), 1):
-        event, card = entry.event, graph.cards[entry.brief]
-        href = link_for(graph, path, output_path("brief", entry.brief))
-        item = {"unique_id": f"event-{number}", "start_date": date_parts(event.date),
-                "display_date": display_range(event.date, event.end, event.circa),
-                "text": {"headline": event.title,
+        event = entry.event
+        tellers = [(graph.cards[slug].title, link_for(graph, path, output_path("brief", slug)))
+                   for slug in told_by(graph, entry)]
+        href = tellers[0][1]
+        item = {"unique_id": event.id or f"event-{number}", "start_date": date_parts(event.date),
+                "display_date": viewer_text(display_range(event.date, event.end, event.circa)),
+                "text": {"headline": html.escape(event.title, quote=False),
                          "text": (f"<p>{html.escape(event.summary)}</p>" if event.summary else "")
-                         + f'<p>From <a href="{html.escape(href)}">{html.escape(card.title)}</a></p>'},
-                "group": graph.labels[("topic", graph.topic_slugs[event.topics[0]])] if event.topics else "",
+                         + "<p>From " + ", ".join(f'<a href="{html.escape(link)}">{html.escape(title)}</a>'
+                                                  for title, link in tellers) + "</p>"},
+                "group": viewer_text(graph.labels[("topic", graph.topic_slugs[event.topics[0]])])
+                if event.topics else "",
                 "url": href}
         if event.end is not None:
             item["end_date"] = date_parts(event.end)
         events.append(item)
-    return {"title": {"text": {"headline": graph.config.title, "text": graph.config.description}},
+    return {"title": {"text": {"headline": html.escape(graph.config.title, quote=False),
+                               "text": html.escape(graph.config.description, quote=False)}},
             "events": events}
+
+
+def told_by(graph: SiteGraph, entry: TimelineEntry) -> list[str]:
+    """The published briefs that tell of an event (all, when drafts are not shown)."""
+    published = set(graph.published)
+    return [slug for slug in entry.briefs or (entry.brief,) if slug in published]
 
 
 def published_events(graph: SiteGraph) -> list[TimelineEntry]:
@@ -676,7 +762,7 @@ def published_events(graph: SiteGraph) -> list[TimelineEntry]:
     if len(graph.published) == len(graph.slugs):
         return list(graph.timeline)
     published = set(graph.published)
-    return [entry for entry in graph.timeline if entry.brief in published]
+    return [entry for entry in graph.timeline if published.intersection(entry.briefs or (entry.brief,))]
 
 
 def calendar_view(graph: SiteGraph) -> dict:
@@ -684,18 +770,20 @@ def calendar_view(graph: SiteGraph) -> dict:
     path = output_path("timeline-ics")
     events = []
     for number, entry in enumerate(published_events(graph), 1):
-        event, card = entry.event, graph.cards[entry.brief]
+        first = told_by(graph, entry)[0]
+        event, card = entry.event, graph.cards[first]
         last = (event.end or event.date).last_day()
         precision = event.date.precision
         note = "" if precision == "day" and (event.end is None or event.end.precision == "day") else \
             f"Date known to the {precision}: {display_range(event.date, event.end, event.circa)}. "
-        url = absolute_url(graph.config.url, output_path("brief", entry.brief)) if graph.config.url else ""
-        events.append({"uid": f"{entry.brief}-{event.date.iso()}-{number}@explainer",
+        url = absolute_url(graph.config.url, output_path("brief", first)) if graph.config.url else ""
+        uid = f"{event.id}@explainer" if event.id else f"{entry.brief}-{event.date.iso()}-{number}@explainer"
+        events.append({"uid": uid,
                        "stamp": f"{card.date.iso()}T00:00:00", "start": event.date.first_day().isoformat(),
                        "end": (last + dt.timedelta(days=1)).isoformat(), "summary": event.title,
                        "description": f"{note}{event.summary + ' ' if event.summary else ''}From the brief "
                                       f"\u201c{card.title}\u201d: "
-                                      + (url or link_for(graph, path, output_path("brief", entry.brief))),
+                                      + (url or link_for(graph, path, output_path("brief", first))),
                        "url": url})
     return {"name": graph.config.title, "events": events}
 
@@ -716,7 +804,8 @@ def draft_only(graph: SiteGraph, kind: str, group: Group, published: set[str]) -
     named by no published brief or event (`published`: their slugs). The sitemap leaves it out."""
     if (kind, group.slug) in graph.records or len(published) == len(graph.slugs):
         return False
-    return not published.intersection(group.briefs) and not any(e.brief in published for e in group.events)
+    return not published.intersection(group.briefs) and not any(published.intersection(e.briefs or (e.brief,))
+                                                                for e in group.events)
 
 
 def sitemap_view(graph: SiteGraph) -> dict:

@@ -234,6 +234,7 @@ class WatchdogWatcher(Watcher):
             # A save between the initial build and the watches coming up sends no event:
             # look once more when they are up (quiet if nothing changed).
             threading.Timer(FOLDER_SETTLE_SECONDS, self.rebuilder.changed, [""]).start()
+            say(f"Watching {watched_names(self.rebuilder.inputs, self.rebuilder.options.project)} for changes")
         return True         # tells livereload not to poll
 
     def examine(self):
@@ -245,6 +246,20 @@ class WatchdogWatcher(Watcher):
             self.watch_inputs(self.rebuilder.inputs)        # a new folder needs a watch of its own
             return True
         return self.rebuilder.inputs.kind_of(path) is not None
+
+
+def watched_names(inputs, project: Path) -> str:
+    """'content/, templates/, static/ and site.yml': the inputs' roots, relative to the project."""
+    names: list[str] = []
+    for input_set in inputs.sets:
+        try:
+            name = input_set.root.relative_to(project).as_posix()
+        except ValueError:
+            name = input_set.root.as_posix()
+        name += "" if input_set.single else "/"
+        if name not in names and not any(name.startswith(other) and other.endswith("/") for other in names):
+            names.append(name)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 class ChangeHandler(FileSystemEventHandler):

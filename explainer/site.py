@@ -36,13 +36,24 @@ from .inputs import Snapshot, declared_inputs, take_snapshot
 from .link import SiteGraph, build_graph, duplicate_slugs, link_index, renames_since
 from .load import display_path, load_content
 from .markup import Renderer
-from .models import Body, Brief, ContentError, LinkIndex, Problem, Record, SiteConfig, UsageError, in_reading_order
+from .models import (
+    Body,
+    Brief,
+    ContentError,
+    LinkIndex,
+    Problem,
+    Record,
+    SiteConfig,
+    UsageError,
+    in_reading_order,
+    suggest,
+)
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
 from .render import PageSpec, make_environment, page_specs, page_view, render_page
 from .state import Digester, PageRecord, ReuseState
-from .urls import image_path
+from .urls import image_path, name_slug
 from .write import (
     OutputFile,
     staging_folder,
@@ -167,7 +178,17 @@ def start_here_problems(config: SiteConfig, graph: SiteGraph, options: Options, 
     # failed to load is reported by its own error.
     path = display_path(options.config_file())
     return [Problem(path, 0, f"start_here: no published brief with slug {slug!r}; it is left out", warning=True)
-            for slug in config.start_here if slug not in graph.by_slug and slug not in failed]
+            for slug in config.start_here if slug not in graph.by_slug and slug not in failed] + \
+        story_problems(config, graph, path)
+
+
+def story_problems(config: SiteConfig, graph: SiteGraph, path: str) -> list[Problem]:
+    """A story's topic that no brief names gathers nothing: a warning, with the nearest topic."""
+    known = {g.slug: g.name for g in graph.topics}
+    return [Problem(path, story.line, f"stories: {story.name!r}: no brief has the topic {topic!r}, so its lane "
+                                      f"leaves it out{suggest(topic, known.values())}", warning=True)
+            for story in config.stories for topic in story.topics
+            if name_slug(topic) not in known and topic not in graph.topic_slugs]
 
 
 # -- templates ------------------------------------------------------------------------

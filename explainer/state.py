@@ -52,9 +52,9 @@ from pathlib import Path
 from typing import Any
 
 from .dates import PartialDate
-from .models import Body, Brief, Change, Event, Figure, Heading, Link, Problem, Record, Source
+from .models import Body, Brief, Change, Event, EventRef, Figure, Heading, Link, Problem, Record, Source
 
-SCHEMA = 10
+SCHEMA = 11
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -103,14 +103,15 @@ def problems_from(rows) -> tuple[Problem, ...]:
 
 def brief_from(row) -> Brief:
     (path, rel_path, slug, title, date, updated, summary, topics, entities, related, draft, lang, figures,
-     events, sources, body, body_line, lines, autolink, changes, fingerprint) = row
+     events, sources, body, body_line, lines, autolink, changes, refs, fingerprint) = row
     return Brief(path, rel_path, slug, title, PartialDate(*date), date_from(updated), summary, tuple(topics),
                  tuple(entities), tuple(related), draft, lang, tuple(Figure(*f) for f in figures),
-                 tuple(Event(PartialDate(*d), date_from(end), t, s, tuple(tp), tuple(en), circa, line)
-                       for d, end, t, s, tp, en, circa, line in events),
+                 tuple(Event(PartialDate(*d), date_from(end), t, s, tuple(tp), tuple(en), circa, line, i)
+                       for d, end, t, s, tp, en, circa, line, i in events),
                  sources_from(sources),
                  body, body_line, tuple(tuple(pair) for pair in lines), autolink,
-                 tuple(Change(kind, PartialDate(*date), text, line) for kind, date, text, line in changes), fingerprint)
+                 tuple(Change(kind, PartialDate(*date), text, line) for kind, date, text, line in changes),
+                 tuple(EventRef(i, line) for i, line in refs), fingerprint)
 
 
 def sources_from(rows) -> tuple[Source, ...]:
@@ -151,11 +152,12 @@ def brief_to(b: Brief) -> list:
     """The fields in order, as brief_from reads them."""
     return [b.path, b.rel_path, b.slug, b.title, date_to(b.date), date_to(b.updated), b.summary, b.topics,
             b.entities, b.related, b.draft, b.lang, [[f.label, f.value, f.source, f.note, f.line] for f in b.figures],
-            [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line]
+            [[date_to(e.date), date_to(e.end), e.title, e.summary, e.topics, e.entities, e.circa, e.line, e.id]
              for e in b.events],
             sources_to(b.sources),
             b.body, b.body_line, b.lines, b.autolink,
-            [[c.kind, date_to(c.date), c.text, c.line] for c in b.changes], b.fingerprint]
+            [[c.kind, date_to(c.date), c.text, c.line] for c in b.changes], [[r.id, r.line] for r in b.refs],
+            b.fingerprint]
 
 
 def problems_to(problems) -> list:

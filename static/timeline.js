@@ -1,6 +1,7 @@
-/* Timeline filters: narrow the events by topic and entity; the view is kept in the
-   address (#topic=…&entity=…) so a filtered timeline can be shared. Without
-   JavaScript the full timeline stays readable. */
+/* Timeline filters: narrow the events by topic, entity and story, in the list and in the
+   drawing together; zoom the drawing to a span (#from=2024-06&to=2024-10). The view is
+   kept in the address (#topic=…&entity=…&story=…&from=…&to=…) so it can be shared.
+   Without JavaScript the full timeline and the whole drawing stay readable. */
 (function () {
   "use strict";
   var bar = document.getElementById("timeline-filters");
@@ -8,6 +9,11 @@
   if (!bar || !timeline) return;
   var topic = document.getElementById("filter-topic");
   var entity = document.getElementById("filter-entity");
+  var story = document.getElementById("filter-story");
+  var selects = [topic, entity, story].filter(Boolean);
+  var svg = document.getElementById("tl-svg");
+  var marks = svg ? Array.prototype.slice.call(svg.querySelectorAll(".tl-mark")) : [];
+  var zoom = { from: "", to: "" };
   var clear = document.getElementById("filter-clear");
   var status = document.getElementById("filter-status");
   var events = Array.prototype.slice.call(timeline.querySelectorAll(".event"));
@@ -15,57 +21,172 @@
   var yearLinks = Array.prototype.slice.call(document.querySelectorAll(".year-bar a"));
 
   function readHash() {
-    var state = { topic: "", entity: "" };
+    var state = { topic: "", entity: "", story: "", from: "", to: "" };
     window.location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
       var parts = pair.split("=");
-      if (parts.length === 2 && (parts[0] === "topic" || parts[0] === "entity")) state[parts[0]] = decodeURIComponent(parts[1]);
+      if (parts.length === 2 && state.hasOwnProperty(parts[0])) state[parts[0]] = decodeURIComponent(parts[1]);
     });
     return state;
   }
 
   function writeHash() {
     var parts = [];
-    if (topic.value) parts.push("topic=" + encodeURIComponent(topic.value));
-    if (entity.value) parts.push("entity=" + encodeURIComponent(entity.value));
+    selects.forEach(function (select) {
+      var name = select.id.replace("filter-", "");
+      if (select.value) parts.push(name + "=" + encodeURIComponent(select.value));
+    });
+    if (zoom.from) parts.push("from=" + encodeURIComponent(zoom.from));
+    if (zoom.to) parts.push("to=" + encodeURIComponent(zoom.to));
     var hash = parts.length ? "#" + parts.join("&") : "";
     var url = window.location.href.split("#")[0] + hash;
     try { history.replaceState(null, "", url || "#"); } catch (e) { window.location.hash = hash; }
   }
 
-  function has(list, value) { return !value || (" " + list + " ").indexOf(" " + value + " ") >= 0; }
+
+  /* Each entry's and mark's names are read once; a change then writes only what changes. */
+  function described(element) {
+    return { el: element, topics: " " + element.getAttribute("data-topics") + " ",
+             entities: " " + element.getAttribute("data-entities") + " ",
+             story: " " + (element.getAttribute("data-story") || "") + " ", off: false };
+  }
+  var entries = events.map(described);
+  var drawn = marks.map(described);
+
+  function wanted(item) {
+    return (!topic.value || item.topics.indexOf(" " + topic.value + " ") >= 0) &&
+      (!entity.value || item.entities.indexOf(" " + entity.value + " ") >= 0) &&
+      (!story || !story.value || item.story.indexOf(" " + story.value + " ") >= 0);
+  }
 
   function apply() {
     var shown = 0;
-    events.forEach(function (li) {
-      var visible = has(li.getAttribute("data-topics"), topic.value) && has(li.getAttribute("data-entities"), entity.value);
-      li.hidden = !visible;
-      if (visible) shown++;
+    entries.forEach(function (item) {
+      var off = !wanted(item);
+      if (off !== item.off) { item.el.hidden = off; item.off = off; }
+      if (!off) shown++;
+    });
+    drawn.forEach(function (item) {
+      var off = !wanted(item);
+      if (off !== item.off) { item.el.classList.toggle("tl-off", off); item.off = off; }
     });
     years.forEach(function (section) {
       var visible = section.querySelector(".event:not([hidden])") !== null;
       section.hidden = !visible;
       yearLinks.forEach(function (a) { if (a.getAttribute("href") === "#" + section.id) a.parentNode.hidden = !visible; });
     });
-    var filtered = topic.value || entity.value;
+    var filtered = selects.some(function (select) { return select.value; });
     clear.hidden = !filtered;
     status.textContent = filtered ? "Showing " + shown + " of " + events.length + " events." : "Showing all " + events.length + " events.";
   }
 
   function restore() {
     var state = readHash();
-    topic.value = hasOption(topic, state.topic) ? state.topic : "";
-    entity.value = hasOption(entity, state.entity) ? state.entity : "";
+    selects.forEach(function (select) {
+      var name = select.id.replace("filter-", "");
+      select.value = hasOption(select, state[name]) ? state[name] : "";
+    });
+    zoomTo(state.from, state.to);
     apply();
+  }
+
+  /* Zoom: the drawing's knots say where days fall (days since 1970 : x); a span maps to
+     the plot's width by one affine change of x, applied to every positioned element, so
+     dots stay round, text keeps its size and the labels, which never overlapped, only
+     move further apart. */
+  var knots = svg ? svg.getAttribute("data-knots").split(" ").map(function (k) { return k.split(":").map(Number); }) : [];
+  var plotX = svg ? Number(svg.getAttribute("data-plot-x")) : 0;
+  var plotW = svg ? Number(svg.getAttribute("data-plot-w")) : 0;
+  var placed = svg ? Array.prototype.slice.call(svg.querySelectorAll(".tl-plot [x], .tl-plot [cx], .tl-plot [x1], .tl-plot [data-x]"))
+    .filter(function (el) { return !el.closest("clipPath"); })
+    .map(function (el) {
+      return { el: el, x: Number(el.getAttribute("x")), x1: Number(el.getAttribute("x1")), x2: Number(el.getAttribute("x2")), cx: Number(el.getAttribute("cx")), w: Number(el.getAttribute("width")),
+               dataX: Number(el.getAttribute("data-x")), has: { x: el.hasAttribute("x"), cx: el.hasAttribute("cx"),
+               w: el.hasAttribute("width"), x1: el.hasAttribute("x1"), dataX: el.hasAttribute("data-x") }, y: el.getAttribute("transform") };
+    }) : [];
+  var zoomBar = document.getElementById("tl-zoom");
+  var zoomStatus = document.getElementById("tl-zoom-status");
+  var zoomOut = document.getElementById("tl-zoom-out");
+
+  function dayOf(text, end) {
+    var m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(text || "");
+    if (!m) return null;
+    var year = Number(m[1]), month = m[2] ? Number(m[2]) - 1 : (end ? 11 : 0);
+    var day = m[3] ? Number(m[3]) : 1;
+    var time = end ? (m[3] ? Date.UTC(year, month, day + 1) : Date.UTC(year, month + 1, 1)) : Date.UTC(year, month, day);
+    return Math.round(time / 86400000);
+  }
+
+  function xOf(day) {
+    if (day <= knots[0][0]) return knots[0][1];
+    for (var i = 1; i < knots.length; i++) {
+      if (day <= knots[i][0]) {
+        var a = knots[i - 1], b = knots[i];
+        return a[1] + (b[1] - a[1]) * (day - a[0]) / Math.max(b[0] - a[0], 1);
+      }
+    }
+    return knots[knots.length - 1][1];
+  }
+
+  function place(k, shift) {
+    placed.forEach(function (p) {
+      if (p.has.x) p.el.setAttribute("x", (shift + k * p.x).toFixed(1));
+      if (p.has.cx) p.el.setAttribute("cx", (shift + k * p.cx).toFixed(1));
+      if (p.has.x1) { p.el.setAttribute("x1", (shift + k * p.x1).toFixed(1)); p.el.setAttribute("x2", (shift + k * p.x2).toFixed(1)); }
+      if (p.has.w && !p.el.classList.contains("tl-hit")) p.el.setAttribute("width", Math.max(k * p.w, 1).toFixed(1));
+      if (p.has.dataX) p.el.setAttribute("transform", p.y.replace(/translate\(([-\d.]+)/, "translate(" + (shift + k * p.dataX).toFixed(1)));
+    });
+    svg.classList.toggle("tl-zoomed", k > 1);
+    showTicks(k);
+  }
+
+  /* Zoomed in, finer ticks may fit: show the finest level whose labels do not touch. */
+  function showTicks(k) {
+    var ticks = Array.prototype.slice.call(svg.querySelectorAll(".tl-tick"));
+    ticks.forEach(function (t) { t.classList.remove("tl-shown"); });
+    if (k <= 1) return;
+    for (var level = 2; level >= 0; level--) {
+      var chosen = ticks.filter(function (t) { return t.classList.contains("tl-level-" + level); });
+      var xs = chosen.map(function (t) { return Number(/translate\(([-\d.]+)/.exec(t.getAttribute("transform"))[1]); })
+        .filter(function (x) { return x >= plotX && x <= plotX + plotW; });
+      var gaps = xs.slice(1).map(function (x, i) { return x - xs[i]; });
+      if (xs.length >= 2 && Math.min.apply(null, gaps) >= 64) {
+        chosen.forEach(function (t) { t.classList.add("tl-shown"); });
+        return;
+      }
+    }
+  }
+
+  function zoomTo(from, to) {
+    if (!svg) return;
+    var start = dayOf(from, false), stop = dayOf(to, true);
+    if (start === null || stop === null || stop <= start) {
+      zoom = { from: "", to: "" };
+      place(1, 0);
+      if (zoomBar) zoomBar.hidden = true;
+      return;
+    }
+    zoom = { from: from, to: to };
+    var x0 = xOf(start), x1 = xOf(stop);
+    var k = Math.max(plotW / Math.max(x1 - x0, 1), 1);
+    place(k, plotX - k * x0);
+    if (zoomBar) {
+      zoomBar.hidden = false;
+      zoomStatus.textContent = "The drawing shows " + from + " to " + to + ".";
+    }
   }
 
   function hasOption(select, value) {
     return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
   }
 
-  [topic, entity].forEach(function (select) {
+  selects.forEach(function (select) {
     select.addEventListener("change", function () { writeHash(); apply(); });
   });
-  clear.addEventListener("click", function () { topic.value = ""; entity.value = ""; writeHash(); apply(); topic.focus(); });
+  clear.addEventListener("click", function () {
+    selects.forEach(function (select) { select.value = ""; });
+    writeHash(); apply(); topic.focus();
+  });
+  if (zoomOut) zoomOut.addEventListener("click", function () { zoomTo("", ""); writeHash(); });
   /* Year links scroll without replacing the filter in the address. */
   yearLinks.forEach(function (a) {
     a.addEventListener("click", function (event) {
@@ -77,7 +198,17 @@
       if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
     });
   });
+  /* A mark goes to its entry without replacing the view in the address. */
+  marks.forEach(function (mark) {
+    mark.addEventListener("click", function (event) {
+      var target = document.getElementById(mark.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      target.setAttribute("tabindex", "-1");
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    });
+  });
   window.addEventListener("hashchange", restore);
-  bar.hidden = false;
   restore();
 })();

@@ -58,6 +58,20 @@ def run_cli(*argv: str, project: Path = PROJECT) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def cli_in_new_process(argv: list[str], project: Path, errors: str) -> None:
+    """`build.py ARGV` as a process of its own would run it (its stderr to the file `errors`),
+    for a forkserver child: forked from a server that has imported Explainer and built nothing,
+    so the build starts with nothing in memory, as a new process does, without paying for
+    Python's start-up and the imports each time."""
+    import os
+    import sys
+    with open(errors, "w", encoding="utf-8") as stream, contextlib.redirect_stderr(stream), \
+            contextlib.redirect_stdout(io.StringIO()):
+        code = main(argv, project)
+    sys.stderr.flush()
+    os._exit(code)       # no atexit handlers, no flushing of the server's inherited buffers
+
+
 @pytest.fixture
 def make_site(tmp_path):
     """make_site({"a.md": "..."}, "--site-url", URL) builds into tmp_path/site and returns a Run."""

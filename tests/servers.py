@@ -54,7 +54,9 @@ class Server:
             [sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(self.content),
              "--out", str(self.out), "--port", str(self.port), "--config", str(tmp_path / "site.yml"), *extra],
             cwd=tmp_path, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        wait_for(lambda: "Serving" in self.output())
+        # Edits before the watches are up are found by a later look (tested in test_serve), but a
+        # test that edits at once would race them: wait until the server says it is watching.
+        wait_for(lambda: "Watching" in self.output() or self.process.poll() is not None)
         self.url = f"http://127.0.0.1:{self.served_port()}/"
 
     def output(self) -> str:

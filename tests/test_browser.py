@@ -162,6 +162,21 @@ def test_timeline_filters_narrow_restore_and_share(watched, base):
     assert tab.problems == [] and other.problems == []
 
 
+def test_timeline_filters_take_their_place_before_paint_and_are_gone_without_scripts(watched, browser, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html", wait_until="commit")
+    tab.page.wait_for_selector("#timeline-filters", state="attached")
+    # theme.js in <head> marks the page before the first paint, so the bar never pushes the list down.
+    assert tab.page.evaluate("document.documentElement.classList.contains('js')")
+    assert tab.page.locator("#timeline-filters").is_visible()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base + "timeline.html")
+    assert not page.locator("#timeline-filters").is_visible()
+    assert page.locator("#timeline .event:visible").count() == page.locator("#timeline .event").count() > 0
+    context.close()
+
+
 def test_theme_toggle_switches_and_persists(watched, base):
     tab = watched(color_scheme="light")
     tab.page.goto(base + "index.html")
@@ -182,9 +197,10 @@ def test_theme_toggle_switches_and_persists(watched, base):
 def test_no_console_errors_or_failed_requests_on_any_page(watched, site, base):
     tab = watched()
     for name in html_pages(site):
-        tab.page.goto(base + name)
-        tab.page.wait_for_load_state("networkidle")
-    assert tab.problems == []
+        tab.page.goto(base + name)      # returns at the load event: every deferred script has run
+    # Going on to the next page cancels what is still in flight (the favicon, say): that is
+    # ERR_ABORTED; a missing file is ERR_FILE_NOT_FOUND, or an HTTP error status.
+    assert [p for p in tab.problems if not p.endswith("net::ERR_ABORTED")] == []
 
 
 AXE_PAGES = ["index.html", "briefs/russia-pakistan-trade.html", "topics/brics.html", "entities/pakistan.html",
@@ -417,3 +433,144 @@ def test_on_a_phone_the_header_is_compact_and_search_results_stay_on_screen(watc
         box = results.nth(index).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, (index, box)
     assert tab.problems == []
+
+
+# -- the timeline drawing -------------------------------------------------------------------
+
+DRAWING_SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+BOXES = """() => Array.from(document.querySelectorAll('#tl-svg .tl-mark')).map(a => {
+  const box = el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const label = a.querySelector('.tl-label');
+  return {key: a.getAttribute('href'), hit: box(a.querySelector('.tl-hit')), shape: box(a.querySelector('.tl-shape')),
+          label: label ? box(label) : null};
+})"""
+
+
+def overlap(a, b, slack=0.5) -> bool:
+    return a[0] < b[2] - slack and b[0] < a[2] - slack and a[1] < b[3] - slack and b[1] < a[3] - slack
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", DRAWING_SCREENS)
+def test_the_drawing_has_big_targets_and_labels_that_never_overlap(watched, http_base, size, scheme):
+    """Saves screenshots of the drawings to tests/artifacts/screens (git-ignored) for a person to look at."""
+    folder = ARTIFACTS / "screens"
+    folder.mkdir(parents=True, exist_ok=True)
+    tab = watched(viewport=DRAWING_SCREENS[size], color_scheme=scheme)
+    for name in ["timeline.html", "briefs/kazan-summit.html", "briefs/ukraine-peace-summit.html"]:
+        tab.page.goto(http_base + name)
+        figure = tab.page.locator("#tl-figure")
+        figure.screenshot(path=str(folder / f"drawing-{size}-{scheme}-{name.replace('/', '-')[:-5]}.png"))
+        if name == "timeline.html":
+            tab.page.screenshot(path=str(folder / f"drawing-{size}-{scheme}-timeline-page.png"))
+        marks = tab.page.evaluate(BOXES)
+        assert marks, name
+        for mark in marks:
+            width, height = mark["hit"][2] - mark["hit"][0], mark["hit"][3] - mark["hit"][1]
+            assert width >= 24 and height >= 24, (name, mark)
+        labels = [m for m in marks if m["label"]]
+        assert labels, name
+        for mark in labels:
+            for other in marks:
+                if other is not mark:
+                    assert not overlap(mark["label"], other["shape"]), (name, mark, other)
+                    assert not (other["label"] and overlap(mark["label"], other["label"])), (name, mark, other)
+        overflow = tab.page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px"
+    assert tab.problems == []
+
+
+def test_the_drawing_does_not_shift_the_layout_and_shows_whole_without_javascript(watched, base):
+    tab = watched(java_script_enabled=False)
+    tab.page.goto(base + "timeline.html")
+    svg = tab.page.locator("#tl-svg")
+    box = svg.bounding_box()
+    assert box["width"] > 700 and box["height"] > 200
+    for mark in tab.page.locator("#tl-svg .tl-mark .tl-shape").all()[:40]:
+        inner = mark.bounding_box()
+        assert box["x"] <= inner["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"] + 1
+    live = watched()
+    live.page.goto(base + "timeline.html")
+    shift = live.page.evaluate("""() => new Promise(done => {
+        setTimeout(() => done(0), 800);
+        new PerformanceObserver(list => done(list.getEntries().reduce((sum, e) => sum + e.value, 0)))
+          .observe({type: 'layout-shift', buffered: true});
+    })""")
+    assert shift == 0
+    assert live.problems == []
+
+
+def test_story_filter_narrows_drawing_and_list_together_and_stays_in_the_address(watched, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html")
+    stories = tab.page.locator("#filter-story option").evaluate_all("els => els.map(e => e.value)")[1:]
+    assert len(stories) >= 3
+    tab.page.select_option("#filter-story", stories[1])
+    assert f"story={stories[1]}" in tab.page.url
+    shown = tab.page.locator("#tl-svg .tl-mark:not(.tl-off)")
+    assert 0 < shown.count() == visible_events(tab.page) < tab.page.locator("#timeline .event").count()
+    assert set(shown.evaluate_all("els => els.map(e => e.dataset.story)")) == {stories[1]}
+    assert tab.page.locator("#tl-svg .tl-mark.tl-off").first.is_hidden()
+    tab.page.select_option("#filter-topic", tab.page.locator("#filter-topic option").nth(1).get_attribute("value"))
+    assert tab.page.locator("#tl-svg .tl-mark:not(.tl-off)").count() == visible_events(tab.page)
+    before = tab.page.url
+    tab.page.locator("#tl-svg .tl-mark:not(.tl-off)").first.click()
+    assert tab.page.url == before                              # the view stays in the address
+    assert tab.page.evaluate("document.activeElement.classList.contains('event')")
+    assert tab.problems == []
+
+
+def test_the_address_zooms_the_drawing_to_a_span_and_a_button_shows_it_whole(watched, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html")
+    whole = tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg circle.tl-shape'))"
+                              ".map(c => [c.closest('a').dataset.first, Number(c.getAttribute('cx'))])")
+    tab.page.goto(base + "timeline.html#from=2024-06&to=2024-10")
+    tab.page.wait_for_selector("#tl-zoom:not([hidden])")
+    plot_x, plot_w = (float(tab.page.get_attribute("#tl-svg", name)) for name in ("data-plot-x", "data-plot-w"))
+    zoomed = dict(tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg circle.tl-shape'))"
+                                    ".map(c => [c.closest('a').dataset.first, Number(c.getAttribute('cx'))])"))
+    inside = [first for first, _ in whole if "2024-06-01" <= first <= "2024-10-31"]
+    outside = [first for first, _ in whole if first < "2024-05-01"]
+    assert inside and outside
+    for first in inside:
+        assert plot_x - 1 <= zoomed[first] <= plot_x + plot_w + 1, first
+    for first in outside:
+        assert zoomed[first] < plot_x, first
+    spread = [zoomed[f] for f in inside]
+    assert max(spread) - min(spread) > 2 * (max(x for f, x in whole if f in inside) - min(x for f, x in whole
+                                                                                       if f in inside))
+    tab.page.click("#tl-zoom-out")
+    assert "from=" not in tab.page.url
+    assert dict(tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg circle.tl-shape'))"
+                                  ".map(c => [c.closest('a').dataset.first, Number(c.getAttribute('cx'))])")) \
+        == dict(whole)
+    assert tab.problems == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_stuck_year_heading_is_opaque_and_above_the_events(watched, base, scheme):
+    tab = watched(viewport={"width": 1280, "height": 700}, color_scheme=scheme)
+    tab.page.goto(base + "timeline.html")
+    on_top = tab.page.evaluate("""() => {
+        const section = document.querySelector('#y2024');
+        window.scrollTo(0, section.getBoundingClientRect().top + window.scrollY + 400);
+        const heading = section.querySelector('.year-heading');
+        const box = heading.getBoundingClientRect();
+        const at = f => document.elementFromPoint(box.left + box.width * f, box.top + box.height / 2);
+        const found = [0.1, 0.5, 0.9].map(at);
+        return {top: box.top, background: getComputedStyle(heading).backgroundColor,
+                mine: found.every(el => el && el.closest('.year-heading') === heading)};
+    }""")
+    assert on_top["top"] == 0 and on_top["mine"], on_top
+    assert on_top["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_in_print_the_drawing_fits_an_a4_landscape_page(watched, base):
+    tab = watched(viewport={"width": 1032, "height": 703})     # A4 landscape inside 12 mm margins, at 96 dpi
+    tab.page.emulate_media(media="print")
+    tab.page.goto(base + "timeline.html")
+    box = tab.page.locator("#tl-svg").bounding_box()
+    assert box["width"] <= 1032 and box["height"] <= 703, box
+    assert tab.page.locator("#timeline .event").first.is_visible()
+    assert tab.page.locator(".timeline-filters").is_hidden()

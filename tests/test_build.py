@@ -106,6 +106,20 @@ def test_every_internal_link_and_anchor_resolves(built):
     assert broken_links(built.site) == []
 
 
+def test_the_link_checker_reports_each_kind_of_broken_link(built, tmp_path):
+    import shutil
+    site = tmp_path / "copy"
+    shutil.copytree(built.site, site)
+    page = site / "briefs" / "trade.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</main>", '<a href="/index.html">a</a><a href="gone.html">b</a><a href="../index.html#nowhere">c</a>'
+                   '<img src="../static/none.png" alt="d"></main>', 1), encoding="utf-8")
+    assert sorted(broken_links(site)) == ["briefs/trade.html: ../index.html#nowhere: no element with that id",
+                                          "briefs/trade.html: ../static/none.png: no such file",
+                                          "briefs/trade.html: /index.html: root-relative",
+                                          "briefs/trade.html: gone.html: no such file"]
+
+
 def test_no_root_relative_or_folder_urls(built):
     for page in html_files(built.site):
         html = page.read_text(encoding="utf-8")

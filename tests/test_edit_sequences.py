@@ -2,7 +2,9 @@
 
 The same sequence drives two incremental builders:
 - the dev server's rebuilder, one long-lived ReuseState in this process (as `serve` keeps it);
-- `build.py build` in a new process each step, with the cache folder present.
+- `build.py build` in a new process each step, with its own cache folder present (the
+  process is forked from a server that has only imported Explainer: it starts with nothing
+  a build left in memory, as a new process does, without paying for Python's start-up).
 
 After every step each output folder must equal a clean `--no-cache` build byte for byte; when
 the clean build fails, both must still hold exactly the last good site, and both must report
@@ -11,14 +13,13 @@ default); EXPLAINER_EDIT_RANDOM=1 draws new sequences instead of the fixed, seed
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -26,7 +27,12 @@ from explainer import site
 from explainer.models import ContentError
 from explainer.serve import Rebuilder
 
-from conftest import PROJECT
+from conftest import PROJECT, cli_in_new_process
+
+# Each process build is a child of a fork server that has only imported Explainer (see
+# cli_in_new_process); test_cli runs build.py itself in real new processes.
+NEW_PROCESSES = multiprocessing.get_context("forkserver")
+NEW_PROCESSES.set_forkserver_preload(["conftest", "explainer.site", "explainer.freshness", "explainer.render"])
 
 STEPS = int(os.environ.get("EXPLAINER_EDIT_STEPS", "300"))
 STEPS_PER_SEQUENCE = 20
@@ -243,23 +249,27 @@ class AuthorEdits(RuleBasedStateMachine):
             return None, [str(p) for p in error.problems]
         return tree(clean.out), []
 
-    def process_build(self) -> tuple[int, str]:
-        out = self.root / "built"
-        result = subprocess.run([sys.executable, str(self.project / "build.py"), "build", "--content",
-                                 str(self.content), "--out", str(out), "--config", str(self.project / "site.yml"),
-                                 "--jobs", "1", *(["--drafts"] if self.DRAFTS else [])],
-                                env=dict(os.environ, EXPLAINER_NO_VENV="1"),
-                                capture_output=True, text=True, cwd=os.getcwd())
-        return result.returncode, result.stderr
+    def start_process_build(self):
+        """`build.py build` in a new process with a cache of its own: successive process builds
+        are one lineage, the dev server's state another. It runs while this process builds."""
+        argv = ["build", "--content", str(self.content), "--out", str(self.root / "built"),
+                "--config", str(self.project / "site.yml"), "--cache", str(self.root / "process-cache"),
+                "--jobs", "1", *(["--drafts"] if self.DRAFTS else [])]
+        errors = self.root / "process-stderr.txt"
+        process = NEW_PROCESSES.Process(target=cli_in_new_process, args=(argv, self.project, str(errors)))
+        process.start()
+        return process, errors
 
     @invariant()
     def incremental_equals_clean(self):
         if self.rebuilder is None:
             return
+        process, errors = self.start_process_build()
         expected, problems = self.clean_build()
         self.rebuilder.build_now("step")
         self.rebuilder.state.save()
-        code, stderr = self.process_build()
+        process.join()
+        code, stderr = process.exitcode, errors.read_text(encoding="utf-8")
         if expected is not None:
             self.last_good = expected
             assert self.rebuilder.problems == (), self.rebuilder.problems
@@ -286,7 +296,19 @@ def sequence_settings(steps: int):
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
-AuthorEdits.TestCase.settings = sequence_settings(STEPS)
-AuthorEditsWithDrafts.TestCase.settings = sequence_settings(STEPS // 3)
-test_edit_sequences_equal_a_clean_build = AuthorEdits.TestCase
-test_edit_sequences_with_drafts_equal_build_drafts = AuthorEditsWithDrafts.TestCase
+def sequence_tests(machine, steps: int, parts: int) -> list:
+    """The machine's sequences as `parts` tests of their own, each with its own seed, so that
+    workers can run them side by side (EXPLAINER_EDIT_RANDOM=1 draws new seeds)."""
+    tests = []
+    for part in range(parts):
+        part_machine = type(f"{machine.__name__}Part{part + 1}", (machine,), {})
+        if os.environ.get("EXPLAINER_EDIT_RANDOM") != "1":
+            part_machine = seed(part + 1)(part_machine)
+        part_machine.TestCase.settings = sequence_settings(steps // parts)
+        tests.append(part_machine.TestCase)
+    return tests
+
+
+(test_edit_sequences_equal_a_clean_build_1, test_edit_sequences_equal_a_clean_build_2,
+ test_edit_sequences_equal_a_clean_build_3) = sequence_tests(AuthorEdits, STEPS, 3)
+(test_edit_sequences_with_drafts_equal_build_drafts,) = sequence_tests(AuthorEditsWithDrafts, STEPS // 3, 1)

@@ -63,6 +63,24 @@ CASES = [
                  "a.md:3: b: YAML anchors and aliases", id="yaml-alias"),
     pytest.param({"a.md": brief(figures='[{label: L, value: V, source: nope}]')},
                  "a.md:5: figures[0].source: no source with id 'nope'", id="figure-unknown-source"),
+    pytest.param({"a.md": brief(events='[{id: kazan, date: 2024-10-22, title: "Kazan summit"}]'),
+                  "b.md": brief(title="B", events='[{id: kazan, date: 2024-10-23, title: "Kazan summit"}]')},
+                 "b.md:5: events: the event 'kazan' has date 2024-10-23 here but 2024-10-22 in ",
+                 id="shared-dates-differ"),
+    pytest.param({"a.md": brief(events='[{id: kazan, date: 2024-10-22, title: "Kazan summit"}]'),
+                  "b.md": brief(title="B", events='[{id: kazan, date: 2024-10-22, title: "Summit in Kazan"}]')},
+                 "b.md:5: events: the event 'kazan' has title 'Summit in Kazan' here but 'Kazan summit' in ",
+                 id="shared-titles-differ"),
+    pytest.param({"a.md": brief(events='[{id: kazan-summit-2024, date: 2024-10-22, title: K}]'),
+                  "b.md": brief(title="B", events='[{ref: kazan-sumit-2024}]')},
+                 "b.md:5: events: ref 'kazan-sumit-2024': no event has that id; did you mean 'kazan-summit-2024'?",
+                 id="unknown-ref"),
+    pytest.param({"a.md": brief(events='[{id: "Kazan Summit", date: 2024-10-22, title: K}]')},
+                 "a.md:5: events[0].id: 'Kazan Summit' is not lowercase letters, digits and single hyphens; use e.g. "
+                 "'kazan-summit'", id="bad-event-id"),
+    pytest.param({"a.md": brief(events='[{ref: kazan, date: 2024-10-22}]'),
+                  "b.md": brief(title="B", events='[{id: kazan, date: 2024-10-22, title: K}]')},
+                 "a.md:5: events[0].date: an event given by 'ref:' takes everything", id="ref-with-a-date"),
 ]
 
 

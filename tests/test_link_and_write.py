@@ -18,12 +18,13 @@ from explainer.link import (
     spelling_index,
     timeline,
 )
-from explainer.models import Change, Event, UsageError
+from explainer.models import Change, Event, EventRef, UsageError
 from explainer.write import MARKER, OutputFile, intact_files, refuse_output, write_site
 
 
-def event(day: str, title: str, entities=()) -> Event:
-    return Event(PartialDate(*map(int, day.split("-"))), None, title, "", (), tuple(entities), False, 1)
+def event(day: str, title: str, entities=(), event_id: str = "", line: int = 1, topics=()) -> Event:
+    return Event(PartialDate(*map(int, day.split("-"))), None, title, "", tuple(topics), tuple(entities), False, line,
+                 event_id)
 
 
 # -- link ----------------------------------------------------------------------------------
@@ -46,8 +47,37 @@ def test_neighbours_run_oldest_to_newest():
 
 
 def test_the_timeline_sorts_by_first_day_and_keeps_file_order_for_ties():
-    rows = (("x", (event("2024-06-15", "Later"), event("2023-01-01", "First"))), ("y", (event("2024-06-15", "Tie"),)))
-    assert [e.event.title for e in timeline(rows)] == ["First", "Later", "Tie"]
+    rows = (("x", "x.md", (event("2024-06-15", "Later"), event("2023-01-01", "First")), ()),
+            ("y", "y.md", (event("2024-06-15", "Tie"),), ()))
+    entries, _, problems = timeline(rows)
+    assert [e.event.title for e in entries] == ["First", "Later", "Tie"] and problems == []
+
+
+def test_events_that_share_an_id_are_one_entry_told_by_every_brief_and_by_refs():
+    rows = (("a", "a.md", (event("2024-10-22", "Kazan", ("BRICS",), "kazan", 5, ("BRICS",)),
+                           event("2024-10-01", "Other")), ()),
+            ("b", "b.md", (event("2024-10-22", "Kazan", ("Russia",), "kazan", 7, ("diplomacy",)),), ()),
+            ("c", "c.md", (), (EventRef("kazan", 9),)))
+    entries, per_brief, problems = timeline(rows)
+    assert problems == []
+    assert [e.event.title for e in entries] == ["Other", "Kazan"]
+    kazan = entries[1]
+    assert kazan.briefs == ("a", "b", "c") and kazan.brief == "a" and kazan.key == "ev-kazan"
+    assert kazan.event.entities == ("BRICS", "Russia") and kazan.event.topics == ("BRICS", "diplomacy")
+    assert [e.key for e in per_brief["c"]] == ["ev-kazan"] and len(per_brief["a"]) == 2
+
+
+def test_shared_events_that_disagree_and_unknown_refs_are_errors_naming_both_places():
+    rows = (("a", "a.md", (event("2024-10-22", "Kazan summit", event_id="kazan-summit", line=5),), ()),
+            ("b", "b.md", (event("2024-10-23", "Kazan summit", event_id="kazan-summit", line=7),), ()),
+            ("c", "c.md", (), (EventRef("kazan-sumit", 9), EventRef("nothing-like-it", 10))))
+    _, _, problems = timeline(rows)
+    messages = [f"{p.path}:{p.line}: {p.message}" for p in problems]
+    assert messages[0].startswith("b.md:7: events: the event 'kazan-summit' has date 2024-10-23 here but "
+                                  "2024-10-22 in a.md:5")
+    assert messages[1] == "c.md:9: events: ref 'kazan-sumit': no event has that id; did you mean 'kazan-summit'?"
+    assert messages[2].startswith("c.md:10: events: ref 'nothing-like-it': no event has that id; give the event")
+    assert len(messages) == 3
 
 
 def test_records_claim_spellings_and_two_claims_of_one_are_an_error():
