@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from .dates import PartialDate
 from .models import Body, Brief, Change, Event, LinkIndex, Problem, Record, SiteConfig, suggest
-from .searchindex import Document, build_index
+from .searchindex import Document, analyse, build_index
 from .urls import name_slug, output_path
 
 MAX_RELATED = 5
@@ -153,10 +153,14 @@ def compute(_name, function, *arguments):
     return function(*arguments)
 
 
+def compute_each(_name, function, items):
+    return tuple(function(item) for item in items)
+
+
 def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: SiteConfig,
                 include_drafts: bool, derive=compute, failed: Mapping[str, str] | None = None,
                 records: tuple[Record, ...] = (), profile_bodies: Mapping[tuple[str, str], Body] | None = None,
-                ) -> tuple[SiteGraph, list[Problem]]:
+                derive_each=compute_each) -> tuple[SiteGraph, list[Problem]]:
     """The site graph. Each derived part is `derive(name, function, *arguments)`: the function
     sees only its arguments, plain rows taken from the briefs, so a memo keyed by equal
     arguments can never hand back a part made from inputs it did not compare. `failed`
@@ -194,8 +198,10 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
     problems += topic_index_problems + entity_index_problems + topic_problems + entity_problems
     slugs = tuple(b.slug for b in public)
     group_labels = derive("labels", labels, topics, entities)
-    search = derive("search", build_index, search_documents(public, bodies, topics, entities, topic_slugs,
-                                                             entity_slugs, recorded, profile_bodies), group_labels)
+    documents = search_documents(public, bodies, topics, entities, topic_slugs, entity_slugs, recorded,
+                                 profile_bodies)
+    search = derive("search", build_index, documents, derive_each("search documents", analyse, documents),
+                    group_labels)
     graph = SiteGraph(
         config=config, briefs=public, slugs=slugs, published=tuple(b.slug for b in public if not b.draft),
         by_slug=MappingProxyType({b.slug: b for b in public}),

@@ -46,7 +46,10 @@ MARK_CATEGORY = "Mn"
 
 def normalize(text: str) -> str:
     """'Bürgenstock' -> 'burgenstock': lower case, NFD, combining marks dropped."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
+    lowered = text.lower()
+    if lowered.isascii():           # most text: nothing to decompose
+        return lowered
+    decomposed = unicodedata.normalize("NFD", lowered)
     return "".join(c for c in decomposed if unicodedata.category(c) != MARK_CATEGORY)
 
 
@@ -142,27 +145,56 @@ class Document:
     record: bool        # a topic's or entity's page: its name is what it is about
 
 
-def field_terms(doc: Document, prose: list[str]) -> dict[str, list[str]]:
-    """Each field's terms; `prose` is the body's sentences."""
-    return {"title": terms(doc.title), "aliases": terms(doc.aliases), "tags": terms(doc.tags),
-            "summary": terms(doc.summary), "body": terms(" ".join(prose))}
+@dataclass(frozen=True)
+class Analysis:
+    """What the index reads of one document: its sentences (for snippets), and per field the
+    number of terms and how often each term occurs. Made once per document and kept under a
+    digest of the document (see `analyse.stored`), so an edit analyses only what changed."""
+    prose: tuple[str, ...]
+    fields: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]   # (field, length, ((term, count), ...))
 
 
-def scores(fields: list[dict[str, list[str]]], boosts: list[float]) -> dict[str, dict[int, int]]:
-    """term -> {document number: score}, BM25 per field, weighted and summed, in tenths."""
-    count = len(fields)
-    average = {f: two_figures(sum(len(d[f]) for d in fields) / count if count else 0) for f in FIELD_WEIGHTS}
-    frequencies: dict[str, dict[int, float]] = defaultdict(dict)
-    for number, doc in enumerate(fields):
-        for field, words in doc.items():
-            if not words:
-                continue
-            norm = K1 * (1 - B + B * len(words) / average[field])
-            weight = FIELD_WEIGHTS[field] * boosts[number]
+def analyse(doc: Document) -> Analysis:
+    prose = tuple(sentences(doc.body_html)) if doc.body_html else ()
+    texts = {"title": doc.title, "aliases": doc.aliases, "tags": doc.tags, "summary": doc.summary,
+             "body": " ".join(prose)}
+    fields = []
+    for field in FIELD_WEIGHTS:
+        words = terms(texts[field])
+        if words:
             counts: dict[str, int] = defaultdict(int)
             for word in words:
                 counts[word] += 1
-            for word, tf in counts.items():
+            fields.append((field, len(words), tuple(sorted(counts.items()))))
+    return Analysis(prose, tuple(fields))
+
+
+def analysis_to_text(analysis: Analysis) -> str:
+    return json.dumps([analysis.prose, analysis.fields], ensure_ascii=False, separators=(",", ":"))
+
+
+def analysis_from_text(text: str) -> Analysis:
+    prose, fields = json.loads(text)
+    return Analysis(tuple(prose), tuple((f, n, tuple((t, c) for t, c in counts)) for f, n, counts in fields))
+
+
+analyse.stored = (analysis_to_text, analysis_from_text)
+
+
+def scores(analyses: tuple[Analysis, ...], boosts: list[float]) -> dict[str, dict[int, int]]:
+    """term -> {document number: score}, BM25 per field, weighted and summed, in tenths."""
+    count = len(analyses)
+    totals: dict[str, int] = defaultdict(int)
+    for analysis in analyses:
+        for field, length, _ in analysis.fields:
+            totals[field] += length
+    average = {f: two_figures(totals[f] / count if count else 0) for f in FIELD_WEIGHTS}
+    frequencies: dict[str, dict[int, float]] = defaultdict(dict)
+    for number, analysis in enumerate(analyses):
+        for field, length, counts in analysis.fields:
+            norm = K1 * (1 - B + B * length / average[field])
+            weight = FIELD_WEIGHTS[field] * boosts[number]
+            for word, tf in counts:
                 postings = frequencies[word]
                 postings[number] = postings.get(number, 0.0) + weight * tf * (K1 + 1) / (tf + norm)
     result = {}
@@ -264,11 +296,12 @@ class SearchIndex:
     facets: str
 
 
-def build_index(documents: tuple[Document, ...], facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
+def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
+                facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
+    """The index's files; `analyses` are analyse(d) for each document, in order."""
     total = len(documents)
-    prose = [sentences(d.body_html) if d.body_html else [] for d in documents]
-    fields = [field_terms(d, p) for d, p in zip(documents, prose)]
-    by_term = scores(fields, [RECORD_BOOST if d.record else 1.0 for d in documents])
+    prose = [list(a.prose) for a in analyses]
+    by_term = scores(analyses, [RECORD_BOOST if d.record else 1.0 for d in documents])
     entries = {word: term_entry(postings, total) for word, postings in by_term.items()}
     sizes = {word: len(word) + len(as_script_data(entry)) + 4 for word, entry in entries.items()}
     groups = prefix_groups(sizes)
