@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench.py [--sizes 100,1000,10000] [--runs 5] [--write bench/RESULTS.md]
     .venv/bin/python bench/bench.py edit --n 1000 [--edits 15]
     .venv/bin/python bench/bench.py profile --n 1000      (cProfile of one cold build, one process)
+    .venv/bin/python bench/bench.py search --sizes 1000,10000   (search: bytes per query, index size)
 
 The corpus comes from bench/corpus.py (our front-matter format, and the same briefs
 for Hugo) and the baseline from bench/floor.py: the bare floor of our stack (read,
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -169,6 +171,99 @@ def profile(n: int, work: Path) -> str:
     return text.getvalue()
 
 
+SEARCH_QUERIES = ["energy", "pipeline", "kenya", "amara okafor", "world health organization", "inflation tariff",
+                  "emb", "sanction", "ceasefire border", "cautious reform"]
+
+
+def search_figures(n: int, work: Path, reuse: bool = False) -> dict:
+    """One cold build of the corpus, the search index's size on disk, then each of
+    SEARCH_QUERIES typed into the header box of a fresh page, from file:// and over HTTP:
+    the bytes of the scripts it loaded for the search (engine, manifest, term and document
+    files; app.js, loaded by every page anyway, apart) and the milliseconds from the last
+    of them loaded to the results shown."""
+    corpus = make_corpus(n, work)
+    out = work / f"search-site-{n}"
+    if reuse and (out / "search-index.js").exists():
+        build_seconds = float("nan")        # the site of an earlier run, queried again
+    else:
+        fresh(out, work / f"cache-{out.name}")
+        build_seconds = timed(build_command(corpus, out))[0]
+    index_files = [out / "search-index.js", *sorted((out / "search").rglob("*.js"))]
+    figures = {"build": build_seconds, "index_bytes": sum(p.stat().st_size for p in index_files),
+               "index_files": len(index_files),
+               "term_bytes": sum(p.stat().st_size for p in (out / "search/terms").glob("*.js")),
+               "facets_bytes": (out / "search/facets.js").stat().st_size,
+               "engine_bytes": (out / "static/search.js").stat().st_size,
+               "app_bytes": (out / "static/app.js").stat().st_size, "queries": {}}
+    sys.path[:0] = [str(PROJECT), str(PROJECT / "tests")]     # the test suite's server under /repo/
+    from playwright.sync_api import sync_playwright
+
+    from servers import serve_under_subpath
+    with serve_under_subpath(out) as http_base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu"])
+        for label, base in (("file", out.as_uri() + "/"), ("http", http_base)):
+            for query in SEARCH_QUERIES:
+                figures["queries"].setdefault(query, {})[label] = one_query(browser, base, out, query)
+        browser.close()
+    return figures
+
+
+def one_query(browser, base: str, out: Path, query: str) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(base + "index.html")
+    page.wait_for_load_state("load")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.evaluate(r"""() => { window.benchShown = 0; window.benchLoaded = 0;
+        new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(node => {
+          if (node.tagName !== 'SCRIPT') return;
+          if (/search\/docs\//.test(node.src) && !window.benchDocsAsked) window.benchDocsAsked = performance.now();
+          node.addEventListener('load', () => { window.benchLoaded = performance.now();
+            if (/search\/terms\//.test(node.src)) window.benchTermsLoaded = performance.now(); });
+        }))).observe(document.head, { childList: true });
+        new MutationObserver(() => { if (!window.benchShown && document.querySelector('#site-search-results li,'
+          + ' #site-search-results .search-empty')) window.benchShown = performance.now(); })
+          .observe(document.getElementById('site-search-results'), { childList: true, subtree: true }); }""")
+    page.fill("#site-search-input", query)
+    page.wait_for_function("() => window.benchShown > 0", timeout=60000)
+    timing = page.evaluate("""() => ({ shown: window.benchShown, loaded: window.benchLoaded,
+                 ranked: (window.benchDocsAsked || window.benchShown) - window.benchTermsLoaded,
+                 count: document.getElementById('site-search-status').textContent })""")
+    context.close()
+    root = base.rstrip("/")
+    scripts = [u for u in dict.fromkeys(requested) if u.endswith(".js")]
+    paths = [out / urllib.parse.unquote(u[len(root) + 1:]) for u in scripts if u.startswith(root)]
+    return {"bytes": sum(p.stat().st_size for p in paths), "files": len(paths),
+            "ms_after_load": timing["shown"] - timing["loaded"] + timing["ranked"], "results": timing["count"]}
+
+
+def search_report(results: dict[int, dict]) -> str:
+    lines = ["| briefs | cold build (s) | index on disk (MB) | files | of which term files (MB) | facets file (KB) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for n, r in results.items():
+        lines.append(f"| {n:,} | {r['build']:.1f} | {r['index_bytes'] / 1e6:.2f} | {r['index_files']:,} | "
+                     f"{r['term_bytes'] / 1e6:.2f} | {r['facets_bytes'] / 1e3:.0f} |")
+    sizes = list(results)
+    lines += ["", "Scripts loaded by one query typed into the header box, before its first results (KB; "
+              "`static/search.js` included, app.js not), and ms spent in the page once files had loaded "
+              "(from the last term file loaded to the result files asked for, plus from the last file loaded "
+              "to the results shown):",
+              "", "| query | " + " | ".join(f"{n:,} file:// KB | {n:,} HTTP KB | {n:,} ms (file / HTTP)"
+                                           for n in sizes) + " | results at " + f"{sizes[-1]:,} |",
+              "| --- | " + " | ".join("---: | ---: | ---:" for _ in sizes) + " | ---: |"]
+    for query in SEARCH_QUERIES:
+        cells = []
+        for n in sizes:
+            q = results[n]["queries"][query]
+            cells.append(f"{q['file']['bytes'] / 1e3:.1f} | {q['http']['bytes'] / 1e3:.1f} | "
+                         f"{q['file']['ms_after_load']:.0f} / {q['http']['ms_after_load']:.0f}")
+        found = results[sizes[-1]]["queries"][query]["file"]["results"]
+        lines.append(f"| {query} | " + " | ".join(cells) + f" | {found} |")
+    return "\n".join(lines)
+
+
 def read_or_empty(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -198,12 +293,13 @@ def report(results: dict[int, dict], serve: dict[int, list[float]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", default="all", choices=("all", "edit", "profile"))
+    parser.add_argument("what", nargs="?", default="all", choices=("all", "edit", "profile", "search"))
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--n", type=int, default=1000, help="size for 'edit'")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--edits", type=int, default=15)
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--reuse", action="store_true", help="search: query the site an earlier run built")
     parser.add_argument("--write", type=Path, default=None, help="also write the table to this Markdown file")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="explainer-bench-"))
@@ -211,6 +307,16 @@ def main() -> int:
     print(f"# {machine()}\n# scratch: {work}", flush=True)
     if args.what == "profile":
         print(profile(args.n, work))
+        return 0
+    if args.what == "search":
+        results = {}
+        for n in (int(s) for s in args.sizes.split(",")):
+            results[n] = search_figures(n, work, args.reuse)
+            print(f"# {n}: built in {results[n]['build']:.1f} s", flush=True)
+        table = search_report(results)
+        print(table)
+        if args.write:
+            args.write.write_text(table + "\n", encoding="utf-8")
         return 0
     if args.what == "edit":
         delays = serve_edit_to_page(args.n, args.edits, work)

@@ -16,7 +16,8 @@ from types import MappingProxyType
 
 from .dates import PartialDate
 from .models import Body, Brief, Change, Event, LinkIndex, Problem, Record, SiteConfig, suggest
-from .urls import name_slug
+from .searchindex import Document, analyse, build_index
+from .urls import name_slug, output_path
 
 MAX_RELATED = 5
 MAX_COMPANIONS = 8
@@ -98,6 +99,11 @@ class SiteGraph:
     companions: Mapping[str, tuple[tuple[str, int], ...]]   # entity slug -> the entities most often beside it
     referenced: Mapping[str, tuple[str, ...]]  # "entity:slug" -> briefs whose text links it (auto-links too)
     corrections: tuple[tuple[str, int, Change], ...]   # (brief slug, entry number, correction), newest first
+    # The search index's files (searchindex.py), one mapping per kind so a page reads only its own
+    search_manifest: str
+    search_terms: Mapping[str, str]
+    search_docs: Mapping[int, str]
+    search_facets: str
 
 def link_index(briefs: tuple[Brief, ...], failed_paths: Mapping[str, str] | None = None,
                records: tuple[Record, ...] = (), autolink: bool = True, images: Mapping[str, str] | None = None,
@@ -147,10 +153,14 @@ def compute(_name, function, *arguments):
     return function(*arguments)
 
 
+def compute_each(_name, function, items):
+    return tuple(function(item) for item in items)
+
+
 def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: SiteConfig,
                 include_drafts: bool, derive=compute, failed: Mapping[str, str] | None = None,
                 records: tuple[Record, ...] = (), profile_bodies: Mapping[tuple[str, str], Body] | None = None,
-                ) -> tuple[SiteGraph, list[Problem]]:
+                derive_each=compute_each) -> tuple[SiteGraph, list[Problem]]:
     """The site graph. Each derived part is `derive(name, function, *arguments)`: the function
     sees only its arguments, plain rows taken from the briefs, so a memo keyed by equal
     arguments can never hand back a part made from inputs it did not compare. `failed`
@@ -188,6 +198,11 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
                                                      entity_records, entity_names)
     problems += topic_index_problems + entity_index_problems + topic_problems + entity_problems
     slugs = tuple(b.slug for b in public)
+    group_labels = derive("labels", labels, topics, entities)
+    documents = search_documents(public, bodies, topics, entities, topic_slugs, entity_slugs, recorded,
+                                 profile_bodies)
+    search = derive("search", build_index, documents, derive_each("search documents", analyse, documents),
+                    group_labels)
     graph = SiteGraph(
         config=config, briefs=public, slugs=slugs, published=tuple(b.slug for b in public if not b.draft),
         by_slug=MappingProxyType({b.slug: b for b in public}),
@@ -204,15 +219,41 @@ def build_graph(briefs: tuple[Brief, ...], bodies: Mapping[str, Body], config: S
         cards=derive("cards", cards, tuple((b.slug, b.title, b.summary, b.date) for b in public)),
         meta=derive("meta", metadata, tuple((b.slug, b.title, b.summary, b.date, b.updated, b.topics, b.entities,
                                              b.sources) for b in public)),
-        labels=derive("labels", labels, topics, entities),
+        labels=group_labels,
         records=MappingProxyType(recorded),
         profiles=MappingProxyType(dict(profile_bodies)),
         companions=derive("companions", companions, tuple(tuple(dict.fromkeys(entity_slugs[n] for n in b.entities))
                                                           for b in public)),
         corrections=derive("corrections", correction_list, tuple((b.slug, b.changes) for b in public if not b.draft)),
         referenced=derive("referenced", record_backlinks, slugs, tuple(
-            tuple(link.target for link in bodies[s].links if ":" in link.target) for s in slugs)))
+            tuple(link.target for link in bodies[s].links if ":" in link.target) for s in slugs)),
+        search_manifest=search.manifest, search_terms=search.terms, search_docs=search.docs,
+        search_facets=search.facets)
     return graph, problems
+
+
+def search_documents(public, bodies, topics, entities, topic_slugs, entity_slugs, recorded,
+                     profile_bodies) -> tuple[Document, ...]:
+    """What search reads of the site: every brief, oldest first (a new brief then takes the
+    next number and renumbers nothing), then each topic's and entity's own page."""
+    documents = [Document(url=output_path("brief", b.slug), kind="Brief", title=b.title, aliases="",
+                          summary=b.summary, tags=" ".join((*b.topics, *b.entities)),
+                          body_html=bodies[b.slug].html, date=b.date.display(),
+                          facets=(*(("topic", topic_slugs[n]) for n in dict.fromkeys(b.topics)),
+                                  *(("entity", entity_slugs[n]) for n in dict.fromkeys(b.entities)),
+                                  ("year", str(b.date.year))),
+                          record=False)
+                 for b in reversed(public)]
+    for kind, groups in (("topic", topics), ("entity", entities)):
+        for group in groups:
+            record = recorded.get((kind, group.slug))
+            profile = profile_bodies.get((kind, group.slug))
+            documents.append(Document(url=output_path(kind, group.slug), kind=kind.title(), title=group.name,
+                                      aliases=" ".join(record.aliases) if record else "",
+                                      summary=record.description if record else "", tags="",
+                                      body_html=profile.html if profile else "", date="", facets=(),
+                                      record=True))
+    return tuple(documents)
 
 
 def name_rows(in_file_order: list[Brief], field: str) -> tuple:

@@ -26,7 +26,16 @@ from .dates import display_range
 from .link import Group, SiteGraph, TimelineEntry
 from .markup import plain_text, sanitize
 from .models import Brief
-from .urls import absolute_url, name_slug, output_path, preview_path, relative_url, static_path
+from .urls import (
+    absolute_url,
+    name_slug,
+    output_path,
+    preview_path,
+    relative_url,
+    search_doc_path,
+    search_terms_path,
+    static_path,
+)
 
 # Our scripts and styles are files; nothing inline runs. 'self' covers the dev server's
 # reload script and socket too.
@@ -82,8 +91,10 @@ def page_specs(graph: SiteGraph) -> list[PageSpec]:
              PageSpec("search.html", output_path("search"), "search"),
              PageSpec("corrections.html", output_path("corrections"), "corrections"),
              PageSpec("search-index.js", output_path("search-index"), "search-index")]
-    specs += [PageSpec("search-chunk.js", search_chunk_path(bucket), "search-chunk", bucket)
-              for bucket in search_buckets(graph.slugs)]
+    specs += [PageSpec("search-chunk.js", search_terms_path(name), "search-terms", name) for name in graph.search_terms]
+    specs += [PageSpec("search-chunk.js", search_doc_path(number), "search-doc", str(number))
+              for number in graph.search_docs]
+    specs.append(PageSpec("search-chunk.js", output_path("search-facets"), "search-facets"))
     specs += [PageSpec("brief.html", output_path("brief", slug), "brief", slug) for slug in graph.slugs]
     specs += [PageSpec("group.html", output_path("topic", g.slug), "topic", g.slug) for g in graph.topics]
     specs += [PageSpec("group.html", output_path("entity", g.slug), "entity", g.slug) for g in graph.entities]
@@ -115,10 +126,8 @@ def page_view(graph: SiteGraph, spec: PageSpec) -> dict:
         return not_found_view(graph)
     if kind == "search":
         return search_view(graph)
-    if kind == "search-index":
-        return {"files": [search_chunk_path(b) for b in search_buckets(graph.slugs)]}
-    if kind == "search-chunk":
-        return search_chunk_view(graph, spec.slug)
+    if kind.startswith("search-"):
+        return search_file_view(graph, kind, spec.slug)
     if kind.startswith("preview-"):
         return preview_view(graph, kind[len("preview-"):], spec.slug)
     return {"index": index_view, "timeline": timeline_view, "feed": feed_view, "sitemap": sitemap_view,
@@ -663,31 +672,18 @@ def search_view(graph: SiteGraph) -> dict:
             "timeline_href": relative_url(path, output_path("timeline"))}
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def search_bucket(slug: str) -> str:
-    """Briefs are spread over up to 16 index files by a hash of their slug, so an edit
-    rewrites one small file and the set of files rarely changes."""
-    return hashlib.sha1(slug.encode("utf-8")).hexdigest()[0]
-
-
-def search_buckets(slugs: tuple[str, ...]) -> list[str]:
-    return sorted({search_bucket(slug) for slug in slugs})
-
-
-def search_chunk_path(bucket: str) -> str:
-    return f"search/{bucket}.js"
-
-
-def search_chunk_view(graph: SiteGraph, bucket: str) -> dict:
-    documents = []
-    for slug in graph.slugs:
-        if search_bucket(slug) != bucket:
-            continue
-        brief = graph.by_slug[slug]
-        documents.append({"id": slug, "url": output_path("brief", slug), "title": brief.title,
-                          "summary": brief.summary, "topics": " ".join(brief.topics),
-                          "entities": " ".join(brief.entities), "body": plain_text(graph.bodies[slug].html)})
-    return {"documents": documents}
+def search_file_view(graph: SiteGraph, kind: str, key: str) -> dict:
+    """A file of the search index (see searchindex.py): its data, already JSON text.
+    The manifest also says where the other files are, from the site's root."""
+    if kind == "search-index":
+        return {"data": Markup(graph.search_manifest), "paths": {
+            "terms": search_terms_path("{}"), "docs": search_doc_path("{}"), "facets": output_path("search-facets"),
+            "engine": static_path("search.js")}}
+    if kind == "search-terms":
+        return {"kind": "terms", "key": key, "data": Markup(graph.search_terms[key])}
+    if kind == "search-doc":
+        return {"kind": "doc", "key": key, "data": Markup(graph.search_docs[int(key)])}
+    return {"kind": "facets", "key": "", "data": Markup(graph.search_facets)}
 
 
 def feed_view(graph: SiteGraph) -> dict:

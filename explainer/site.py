@@ -124,7 +124,7 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
     bodies = {b.slug: everything[b.slug] for b in briefs}
     profiles = {(r.group, r.slug): everything[body_name(r)] for r in records}
     graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive, loaded.failed, records,
-                                    profiles)
+                                    profiles, state.derive_each)
     problems += link_found + start_here_problems(config, graph, options, loaded.failed)
     if any(not p.warning for p in problems):
         raise ContentError(problems, rename_hints(state, briefs, bodies, loaded.failed, problems))

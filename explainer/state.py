@@ -7,8 +7,10 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
 - `bodies`: a rendered body, under its brief's digest; used only while every answer
   it recorded from the link index is still the same;
 - `derived`: each graph part, with the exact arguments it was computed from; used
-  only for equal arguments (`remembered` results, such as the template fingerprints,
-  also live here, under the digest of their inputs, and in the store);
+  only for equal arguments (a part made item by item, `derive_each`, holds a result per
+  current item under the digest of that item, in memory and in the store; `remembered`
+  results, such as the template fingerprints, also live here, under the digest of their
+  inputs, and in the store);
 - `pages`: per output path, what the page's view read of the graph and the digest
   of its spec, templates and those values;
 - `output`: the manifest of the output folder as the last build left it, and that
@@ -448,6 +450,41 @@ class ReuseState:
         self.derived[name] = (arguments, result)
         return result
 
+    def derive_each(self, name: str, compute, items: tuple) -> tuple:
+        """tuple(compute(item) for item in items), each result kept under a digest of its
+        item's repr (faithful for frozen dataclasses of text, numbers and tuples), in memory
+        and, through `compute.stored = (encode, decode)`, in the store: a build computes only
+        the items that changed, a new process included. Only the current items are kept."""
+        encode, decode = compute.stored
+        known = self.derived.get(name)
+        memo = known[1] if known is not None else {}
+        keys = [hashlib.sha256(repr(item).encode()).hexdigest() for item in items]
+        missing = [k for k in dict.fromkeys(keys) if k not in memo]
+        found = self.store.get("each:" + name, missing)
+        results, fresh = {}, {}
+        for key, item in zip(keys, items):
+            if key in results:
+                continue
+            if key in memo:
+                results[key] = memo[key]
+                continue
+            value = None
+            if key in found:
+                try:
+                    value = decode(found[key])
+                except (ValueError, TypeError, KeyError):
+                    value = None
+            if value is None:
+                value = compute(item)
+                fresh[key] = encode(value)
+            results[key] = value
+        self.derived[name] = ((), results)
+        if missing:
+            earlier = self.unsaved.get("each:" + name, ({}, set()))[0]     # not saved yet, still current
+            self.unsaved["each:" + name] = ({**{k: v for k, v in earlier.items() if k in results}, **fresh},
+                                            set(results))
+        return tuple(results[key] for key in keys)
+
     def _stored_part(self, name: str, arguments: tuple, _encode, decode):
         key = hashlib.sha256(repr(arguments).encode()).hexdigest()
         text = self.store.get("part:" + name, [key]).get(key)
@@ -519,6 +556,9 @@ class ReuseState:
                 self.store.put(part, ((k, encode(v)) for k, v in unsaved[part].items()), keep=self.used.get(part))
         for part in [p for p in unsaved if p.startswith("part:")]:
             self.store.put(part, unsaved[part], keep=set(unsaved[part]))     # one result per part
+        for part in [p for p in unsaved if p.startswith("each:")]:
+            fresh, current = unsaved[part]
+            self.store.put(part, fresh, keep=current)                       # a result per current item
         if self.digests is not None:
             self.store.put("digests", {"": json.dumps(self.digests)})
         if "output" not in unsaved or self.output is None:

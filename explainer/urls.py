@@ -13,7 +13,8 @@ from slugify import slugify
 
 FOLDERS = {"brief": "briefs", "topic": "topics", "entity": "entities"}
 PAGES = {"index": "index.html", "timeline": "timeline.html", "404": "404.html",
-         "search": "search.html", "search-index": "search-index.js", "feed": "feed.xml", "sitemap": "sitemap.xml",
+         "search": "search.html", "search-index": "search-index.js", "search-facets": "search/facets.js",
+         "feed": "feed.xml", "sitemap": "sitemap.xml",
          "robots": "robots.txt", "timeline-json": "timeline.json", "timeline-ics": "timeline.ics",
          "briefs-json": "briefs.json", "corrections": "corrections.html"}
 
@@ -29,6 +30,16 @@ def preview_path(kind: str, slug: str) -> str:
     """The script that holds what a link's preview card shows of a brief, entity or topic:
     its page's path under previews/, ending in .js (loaded as a script: it works on file://)."""
     return f"previews/{FOLDERS[kind]}/{slug}.js"
+
+
+def search_terms_path(name: str) -> str:
+    """A file of the search index's terms (searchindex.py names them)."""
+    return f"search/terms/{name}.js"
+
+
+def search_doc_path(number: int | str) -> str:
+    """What a search result shows of document `number`."""
+    return f"search/docs/{number}.js"
 
 
 def image_path(rel_path: str) -> str:

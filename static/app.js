@@ -29,77 +29,46 @@
   }
 
   /* -- search ---------------------------------------------------------------- */
-  var engine = null, documents = null, loading = null;
-
-  function loadScript(src) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = src;
-      script.onload = resolve;
-      script.onerror = function () { reject(new Error("could not load " + src)); };
-      document.head.appendChild(script);
-    });
-  }
-
-  /* The index is made of scripts, not fetched JSON, so search works from file:// too. */
-  function ensureIndex() {
-    if (engine) return Promise.resolve(engine);
-    if (!loading) {
-      loading = Promise.all([loadScript(root + "static/vendor/minisearch.js"), loadScript(root + "search-index.js")])
-        .then(function () {
-          return Promise.all(window.EXPLAINER_SEARCH_FILES.map(function (file) { return loadScript(root + file); }));
-        })
-        .then(function () {
-          documents = {};
-          var all = [];
-          (window.EXPLAINER_SEARCH_CHUNKS || []).forEach(function (chunk) {
-            chunk.forEach(function (doc) { documents[doc.id] = doc; all.push(doc); });
-          });
-          engine = new window.MiniSearch({
-            fields: ["title", "summary", "topics", "entities", "body"],
-            storeFields: ["title", "summary", "url"],
-            searchOptions: { boost: { title: 3, topics: 2, entities: 2, summary: 1.5 }, prefix: true, fuzzy: 0.15,
-                             combineWith: "AND" }
-          });
-          engine.addAll(all);
-          return engine;
-        });
+  /* The engine (static/search.js) and the index files it needs load on first use. */
+  var engine = null;
+  function loadEngine() {
+    if (!engine) {
+      engine = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = root + "static/search.js";
+        script.onload = function () { resolve(window.ExplainerSearch); };
+        script.onerror = function () { engine = null; reject(new Error("could not load the search engine")); };
+        document.head.appendChild(script);
+      }).then(function (search) { return search.start().then(function () { return search; }); });
     }
-    return loading;
+    return engine;
   }
 
-  function terms(query) {
-    return query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (t) { return t.length > 1; });
+  function search(query, options) {
+    return loadEngine().then(function (s) { return s.search(query, options); });
   }
 
-  /* A short piece of the body around the first matched word, with the word marked. */
-  function snippetNode(doc, query) {
-    var text = doc.body || "", lower = text.toLowerCase(), words = terms(query), at = -1, word = "";
-    for (var i = 0; i < words.length && at < 0; i++) { at = lower.indexOf(words[i]); word = words[i]; }
+  /* A snippet as text and <mark> nodes: content never goes through innerHTML. */
+  function snippetNode(search, doc, words) {
     var p = document.createElement("p");
     p.className = "search-snippet";
-    if (at < 0) { p.textContent = doc.summary; return p; }
-    var start = Math.max(0, at - 60), end = Math.min(text.length, at + word.length + 90);
-    if (start > 0) start = text.indexOf(" ", start) + 1 || start;   /* begin and end on whole words */
-    if (end < text.length) end = Math.max(text.lastIndexOf(" ", end), at + word.length);
-    p.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, at)));
-    var mark = document.createElement("mark");
-    mark.textContent = text.slice(at, at + word.length);
-    p.appendChild(mark);
-    p.appendChild(document.createTextNode(text.slice(at + word.length, end) + (end < text.length ? "…" : "")));
+    search.snippet(doc, words).forEach(function (piece) {
+      if (piece.match) {
+        var mark = document.createElement("mark");
+        mark.textContent = piece.text;
+        p.appendChild(mark);
+      } else {
+        p.appendChild(document.createTextNode(piece.text));
+      }
+    });
     return p;
   }
 
-  function search(query) {
-    return ensureIndex().then(function (index) {
-      if (!query.trim()) return [];
-      return index.search(query).slice(0, 12).map(function (hit) { return documents[hit.id]; });
-    });
-  }
+  function countText(count) { return count === 1 ? "1 result" : count + " results"; }
 
   /* In the header's list box an option is not a link (options hold no controls);
      on the search page each result is a plain link. */
-  function resultItem(doc, query, id, asOption) {
+  function resultItem(search, doc, words, id, asOption) {
     var li = document.createElement("li");
     li.className = "search-result";
     li.id = id;
@@ -114,17 +83,27 @@
       title.href = root + doc.url;
     }
     li.appendChild(title);
-    var summary = document.createElement("p");
-    summary.className = "search-summary";
-    summary.textContent = doc.summary;
-    li.appendChild(summary);
-    li.appendChild(snippetNode(doc, query));
+    if (doc.kind !== "Brief" || doc.date) {
+      var meta = document.createElement("span");
+      meta.className = "search-result-meta";
+      meta.textContent = doc.kind === "Brief" ? doc.date : doc.kind;
+      li.appendChild(meta);
+    }
+    if (doc.summary) {
+      var summary = document.createElement("p");
+      summary.className = "search-summary";
+      summary.textContent = doc.summary;
+      li.appendChild(summary);
+    }
+    var snippet = snippetNode(search, doc, words);
+    if (snippet.childNodes.length) li.appendChild(snippet);
     return li;
   }
 
   function setupSearchBox() {
     var input = document.getElementById("site-search-input");
     var panel = document.getElementById("site-search-results");
+    var status = document.getElementById("site-search-status");
     if (!input || !panel) return;
     var active = -1, latest = 0;
     // "press /" means nothing without a keyboard.
@@ -141,33 +120,44 @@
       else input.removeAttribute("aria-activedescendant");
     }
     function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); highlight(-1); }
-    function show(results, query) {
+    function show(found, query, s) {
       panel.innerHTML = "";
       var list = document.createElement("ul");
       list.setAttribute("role", "listbox");
       list.setAttribute("aria-label", "Search results");
       list.id = "site-search-listbox";
-      results.slice(0, 8).forEach(function (doc, i) {
-        list.appendChild(resultItem(doc, query, "site-search-result-" + i, true));
+      found.results.slice(0, 8).forEach(function (doc, i) {
+        list.appendChild(resultItem(s, doc, found.words, "site-search-result-" + i, true));
       });
-      if (!results.length) {
+      if (!found.total) {
         var none = document.createElement("p");
         none.className = "search-empty";
-        none.textContent = "No brief matches “" + query + "”.";
+        none.textContent = "No page matches “" + query + "”.";
         panel.appendChild(none);
       } else {
         panel.appendChild(list);
+        if (found.total > 8) {
+          var more = document.createElement("a");
+          more.className = "search-more";
+          more.href = root + "search.html?q=" + encodeURIComponent(query);
+          more.textContent = "All " + countText(found.total);
+          more.tabIndex = -1;     /* the list box is the way by keyboard; Enter in the box opens the page */
+          panel.appendChild(more);
+        }
       }
+      if (status) status.textContent = found.total ? countText(found.total) : "No results";
       panel.hidden = false;
       input.setAttribute("aria-expanded", "true");
       active = -1;
     }
 
-    input.addEventListener("focus", function () { ensureIndex().catch(function () {}); });
+    input.addEventListener("focus", function () { loadEngine().catch(function () {}); });
     input.addEventListener("input", function () {
       var query = input.value, ticket = ++latest;
-      if (!query.trim()) { close(); return; }
-      search(query).then(function (results) { if (ticket === latest) show(results, query); });
+      if (!query.trim()) { close(); if (status) status.textContent = ""; return; }
+      loadEngine().then(function (s) {
+        return s.search(query, { limit: 8 }).then(function (found) { if (ticket === latest) show(found, query, s); });
+      });
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") { event.preventDefault(); if (!panel.hidden) highlight(active + 1); }
@@ -194,24 +184,112 @@
     });
   }
 
-  /* search.html: the full list of results for ?q= */
+  /* search.html: the results for ?q=, narrowed by the facets chosen (?topic=energy&year=2024),
+     all kept in the address so a search can be shared or reloaded. */
+  var FACETS = [["topic", "Topic"], ["entity", "Entity"], ["year", "Year"]];
+  var PAGE_SIZE = 20, FACET_VALUES = 12;
+
   function setupSearchPage() {
     var list = document.getElementById("search-page-results");
     if (!list) return;
-    var query = new URLSearchParams(window.location.search).get("q") || "";
+    var form = document.querySelector(".search-page-form");
     var field = document.getElementById("search-page-input");
     var status = document.getElementById("search-page-status");
-    field.value = query;
-    function run(q) {
-      search(q).then(function (results) {
+    var facetsBox = document.getElementById("search-page-facets");
+    var params = new URLSearchParams(window.location.search);
+    var chosen = [];
+    FACETS.forEach(function (f) { params.getAll(f[0]).forEach(function (v) { chosen.push([f[0], v]); }); });
+    field.value = params.get("q") || "";
+    var latest = 0, limit = PAGE_SIZE;
+
+    function address() {
+      var next = new URLSearchParams();
+      if (field.value) next.set("q", field.value);
+      chosen.forEach(function (c) { next.append(c[0], c[1]); });
+      var text = next.toString();
+      return window.location.pathname + (text ? "?" + text : "");
+    }
+    function isChosen(kind, value) {
+      return chosen.some(function (c) { return c[0] === kind && c[1] === value; });
+    }
+    function toggle(kind, value) {
+      if (isChosen(kind, value)) chosen = chosen.filter(function (c) { return !(c[0] === kind && c[1] === value); });
+      else chosen.push([kind, value]);
+      limit = PAGE_SIZE;
+      run(true);
+    }
+
+    function showFacets(counts) {
+      facetsBox.innerHTML = "";
+      FACETS.forEach(function (f) {
+        var values = (counts[f[0]] || []).slice();
+        if (f[0] === "year") values.sort(function (a, b) { return b.value.localeCompare(a.value); });
+        else values.sort(function (a, b) { return b.count - a.count || a.label.localeCompare(b.label); });
+        var shown = values.filter(function (v, i) { return i < FACET_VALUES || isChosen(f[0], v.value); });
+        if (!shown.length) return;
+        var group = document.createElement("fieldset");
+        group.className = "search-facet";
+        var legend = document.createElement("legend");
+        legend.textContent = f[1];
+        group.appendChild(legend);
+        shown.forEach(function (v) {
+          var label = document.createElement("label");
+          var box = document.createElement("input");
+          box.type = "checkbox";
+          box.name = f[0];
+          box.value = v.value;
+          box.checked = isChosen(f[0], v.value);
+          box.addEventListener("change", function () { toggle(f[0], v.value); });
+          label.appendChild(box);
+          label.appendChild(document.createTextNode(" " + v.label + " "));
+          var count = document.createElement("span");
+          count.className = "search-facet-count";
+          count.textContent = "(" + v.count + ")";
+          label.appendChild(count);
+          group.appendChild(label);
+        });
+        facetsBox.appendChild(group);
+      });
+      facetsBox.hidden = !facetsBox.childNodes.length;
+    }
+
+    function run(remember) {
+      var q = field.value, ticket = ++latest;
+      if (remember && window.history.replaceState) window.history.replaceState(null, "", address());
+      if (!q.trim()) {
         list.innerHTML = "";
-        results.forEach(function (doc, i) { list.appendChild(resultItem(doc, q, "search-page-result-" + i, false)); });
-        status.textContent = q.trim() ? (results.length + (results.length === 1 ? " brief matches" : " briefs match") +
-          " “" + q + "”.") : "Type a word to search every brief.";
+        facetsBox.innerHTML = "";
+        facetsBox.hidden = true;
+        status.textContent = "Type a word to search every brief, topic and entity.";
+        return;
+      }
+      loadEngine().then(function (s) {
+        return s.search(q, { limit: limit, facets: chosen }).then(function (found) {
+          if (ticket !== latest) return;
+          list.innerHTML = "";
+          found.results.forEach(function (doc, i) {
+            list.appendChild(resultItem(s, doc, found.words, "search-page-result-" + i, false));
+          });
+          status.textContent = found.total ? countText(found.total) + " for “" + q + "”" +
+            (chosen.length ? ", narrowed by " + chosen.length + (chosen.length === 1 ? " facet" : " facets") : "") +
+            (found.total > found.results.length ? "; showing the first " + found.results.length + "." : ".")
+            : "No page matches “" + q + "”" + (chosen.length ? " with the facets chosen." : ".");
+          more.hidden = found.total <= found.results.length;
+          /* Facets come after the first results: their file is only needed here. */
+          return s.facetCounts(found.matched).then(function (counts) { if (ticket === latest) showFacets(counts); });
+        });
       });
     }
-    field.addEventListener("input", function () { run(field.value); });
-    run(query);
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "search-more";
+    more.textContent = "Show more results";
+    more.hidden = true;
+    more.addEventListener("click", function () { limit += PAGE_SIZE; run(false); });
+    list.parentNode.insertBefore(more, list.nextSibling);
+    form.addEventListener("submit", function (event) { event.preventDefault(); limit = PAGE_SIZE; run(true); });
+    field.addEventListener("input", function () { limit = PAGE_SIZE; run(true); });
+    run(false);
   }
 
   setupThemeToggle();

@@ -1,2 +1,2 @@
-window.EXPLAINER_SEARCH_CHUNKS = window.EXPLAINER_SEARCH_CHUNKS || [];
-window.EXPLAINER_SEARCH_CHUNKS.push({{ documents|tojson }});
+/* One file of the site's search index (see explainer/searchindex.py). */
+window.explainerSearchFile({{ kind|tojson }}, {{ key|tojson }}, {{ data }});

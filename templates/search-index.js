@@ -1,2 +1,3 @@
-/* The site's search index: the files that hold its documents (loaded as scripts, so search works from file://). */
-window.EXPLAINER_SEARCH_FILES = {{ files|tojson }};
+/* The site's search index: this manifest says which file holds which terms (see explainer/searchindex.py).
+   Every file is a script, so search works from file:// too. */
+window.explainerSearchIndex({{ paths|tojson }}, {{ data }});

@@ -124,7 +124,7 @@ def test_search_page_lists_results_for_a_query(watched, base):
     tab = watched()
     tab.page.goto(base + "search.html?q=kazan")
     tab.page.wait_for_selector("#search-page-results .search-result")
-    assert "match" in tab.page.locator("#search-page-status").text_content()
+    assert "results for “kazan”" in tab.page.locator("#search-page-status").text_content()
     assert tab.page.locator("#search-page-results a").count() >= 2
     assert tab.problems == []
 

@@ -9,7 +9,6 @@ import pytest
 
 from explainer import site
 from explainer.models import ContentError
-from explainer.render import search_bucket, search_chunk_path
 from explainer.state import STORE_NAME
 
 from conftest import brief, copy_project, write_files
@@ -50,8 +49,16 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def index_file(slug: str) -> str:
-    """The search-index file that holds a brief's words."""
-    return search_chunk_path(search_bucket(slug))
+    """Stands for the search files of a brief: its document file (search/docs/<n>.js) and
+    the term files of the words that changed; resolved by `search_files_of`."""
+    return f"search:{slug}"
+
+
+def search_doc_of(site_dir: Path, slug: str) -> str:
+    for path in sorted((site_dir / "search/docs").glob("*.js")):
+        if f'"url":"briefs/{slug}.html"' in path.read_text(encoding="utf-8"):
+            return path.relative_to(site_dir).as_posix()
+    raise AssertionError(f"no search document for {slug}")
 
 
 CHANGES = {
@@ -81,7 +88,13 @@ def test_each_change_rewrites_only_what_it_touches(project, change):
     apply, expected = CHANGES[change]
     apply(project)
     report = site.build(options(project), memory)
-    assert set(report.changed) == expected
+    # the manifest (search-index.js) changes too when a new word brings a new prefix
+    searched = {path for path in report.changed if path.startswith(("search/", "search-index.js"))}
+    assert set(report.changed) - searched == {path for path in expected if not path.startswith("search:")}
+    for marker in (path for path in expected if path.startswith("search:")):
+        assert search_doc_of(project / "site", marker[len("search:"):]) in searched
+    if not any(path.startswith("search:") for path in expected):
+        assert searched == set()
     assert_equals_clean_build(project)
 
 

@@ -135,10 +135,18 @@ def test_every_page_and_asset_answers_200_under_a_sub_path(site):
                     target = urljoin(url, ref).split("#")[0]
                     if target.startswith(base):
                         waiting.append(target)
-        search_files = re.findall(r'"(search/[^"]+)"', (site / "search-index.js").read_text())
+        search_files = index_files(site)
         bad += [f"{fetch(base + f)[0]} {f}" for f in search_files if fetch(base + f)[0] != 200]
     assert bad == []
     assert len(seen) > 60
+
+
+def index_files(site) -> list[str]:
+    """Every file the search manifest (search-index.js) leads to: term files, document files, facets."""
+    paths, manifest = json.loads("[" + re.search(r"explainerSearchIndex\((.*)\);", (site / "search-index.js")
+                                                 .read_text()).group(1) + "]")
+    return ([paths["terms"].replace("{}", name) for name in manifest["files"]]
+            + [paths["docs"].replace("{}", str(n)) for n in range(manifest["documents"])] + [paths["facets"]])
 
 
 def test_nojekyll_and_cname(make_site, tmp_path):

@@ -125,3 +125,34 @@ def test_a_settled_file_changed_in_place_is_hashed_again(tmp_path):
     path.write_text("version two")              # same size, in place
     assert file_digest(str(path), known) != first
     assert InputSet("content", tmp_path, (".md",)).files() == [str(path)]
+
+
+def test_derive_each_computes_only_new_items_also_in_a_new_process(tmp_path):
+    """A search document analysed once is not analysed again, in memory or from the store;
+    a changed one is; an item that is gone is dropped from the store."""
+    from explainer.state import ReuseState
+    seen: list[str] = []
+
+    def shout(text: str) -> str:
+        seen.append(text)
+        return text.upper()
+    shout.stored = (lambda value: value, lambda text: text)
+
+    state = ReuseState.open(tmp_path / "cache")
+    assert state.derive_each("shouts", shout, ("a", "b", "a")) == ("A", "B", "A")
+    assert seen == ["a", "b"]
+    assert state.derive_each("shouts", shout, ("a", "c")) == ("A", "C")
+    assert seen == ["a", "b", "c"]
+    state.save()
+    state.close()
+
+    later = ReuseState.open(tmp_path / "cache")       # as a new process finds the store
+    assert later.derive_each("shouts", shout, ("c", "a", "d")) == ("C", "A", "D")
+    assert seen == ["a", "b", "c", "d"]
+    later.save()
+    assert set(later.store.get("each:shouts", ["a", "b", "c", "d"])) == set()   # keys are digests
+    import hashlib
+    digest = lambda item: hashlib.sha256(repr(item).encode()).hexdigest()
+    kept = later.store.get("each:shouts", [digest(x) for x in "abcd"])
+    assert set(kept) == {digest("a"), digest("c"), digest("d")}
+    later.close()

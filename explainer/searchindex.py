@@ -1,0 +1,332 @@
+"""The site search's index, made at build time and cut into small scripts that the browser
+loads only as a query needs them (scripts, not fetch: search then works from file://).
+
+What the output holds (paths from urls.py):
+- `search-index.js`, the manifest: how many documents, which term file holds which term
+  prefixes, where the document and facet files are;
+- `search/terms/<hex of the first prefix>.js`: for each term, the documents that hold it
+  (all of them, as a bitmap or a list of gaps) and the best-scoring of them with their scores;
+- `search/docs/<n>.js`: what a result shows of document n (title, address, summary, the
+  sentences a snippet is cut from, its facets); loaded only for the results shown;
+- `search/facets.js`: for each topic, entity and year, the documents under it; loaded by
+  search.html only, after its first results.
+
+Scores are BM25 per field (title and a record's aliases weigh most), summed with weights and
+fixed here, so the browser only adds and sorts. Term and document numbers are stable for a
+given site: documents are numbered oldest brief first (a new brief usually goes last, so
+adding one renumbers nothing), then topics, then entities.
+
+Normalizing is the one contract with the browser: `normalize` here and `normalize` in
+static/search.js must agree (tests/test_search.py runs both on the same strings):
+lower case, then NFD, then every combining mark (Unicode category Mn) dropped; a term is a
+run of letters and digits of what is left.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+MIN_TERM = 2            # one letter matches too much to be worth its postings
+TOP_POSTINGS = 100      # per term, the documents kept with their own score; the rest share one
+CHUNK_BYTES = 12_000    # a term file grows to about this before its prefix is split
+FIELD_WEIGHTS = {"title": 6.0, "aliases": 6.0, "tags": 2.0, "summary": 2.0, "body": 1.0}
+RECORD_BOOST = 1.5      # an entity's or topic's own page above the briefs that mention it
+K1, B = 1.2, 0.75
+WORD = re.compile(r"[^\W_]+")
+MARK_CATEGORY = "Mn"
+
+
+def normalize(text: str) -> str:
+    """'Bürgenstock' -> 'burgenstock': lower case, NFD, combining marks dropped."""
+    lowered = text.lower()
+    if lowered.isascii():           # most text: nothing to decompose
+        return lowered
+    decomposed = unicodedata.normalize("NFD", lowered)
+    return "".join(c for c in decomposed if unicodedata.category(c) != MARK_CATEGORY)
+
+
+def terms(text: str) -> list[str]:
+    """The normalized words of a text, in order, each of at least MIN_TERM characters."""
+    return [w for w in WORD.findall(normalize(text)) if len(w) >= MIN_TERM]
+
+
+# -- sentences, for snippets ------------------------------------------------------------
+
+TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+ROW = re.compile(r"<tr\b.*?</tr>", re.DOTALL)
+CELL = re.compile(r"<t([hd])\b[^>]*>(.*?)</t[hd]>", re.DOTALL)
+SKIPPED = re.compile(r'<h[1-6]\b.*?</h[1-6]>|<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>'
+                     r'|<a class="(?:footnote-backref|headerlink)"[^>]*>.*?</a>|<pre\b.*?</pre>'
+                     r'|<div class="footnote">.*?</div>|<figcaption\b.*?</figcaption>', re.DOTALL)
+BLOCK = re.compile(r"</?(?:p|li|ul|ol|div|br|hr|blockquote|dd|dt|dl|figure|section|table)\b[^>]*>")
+TAG = re.compile(r"<[^>]*>")
+SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?)\]])")
+SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])([\"\u201d\u2019)]?)\s+(?=[\"\u201c\u2018(]?[A-Z0-9\u00c0-\u024f])")
+LAST_WORD = re.compile(r"(\S+)\.\W*$")
+ABBREVIATIONS = frozenset(("gen", "col", "capt", "lt", "sgt", "maj", "adm", "mr", "mrs", "ms", "dr", "prof", "sen",
+                           "rep", "gov", "st", "mt", "no", "nos", "vs", "jr", "sr", "inc", "ltd", "co", "corp",
+                           "dept", "est", "approx", "fig", "e.g", "i.e", "cf", "al"))
+MARK_AFTER_MARK = re.compile(r"([,;:])\.")     # "the table: [cite]." once the citation is gone
+
+
+def sentences(body_html: str) -> list[str]:
+    """The body's prose as sentences that read on their own: citation marks and headings gone,
+    no space before a full stop, a table row as 'Header: cell; Header: cell.'"""
+    text = SKIPPED.sub("", body_html).replace("\n", " ")      # a line break in the source is a space
+    text = TABLE.sub(lambda m: "\0" + "\0".join(table_sentences(m.group(0))) + "\0", text)
+    found = []
+    for block in BLOCK.sub("\0", text).split("\0"):
+        clean = tidy(html.unescape(TAG.sub("", block)))
+        if clean:
+            found += split_sentences(clean)
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    """A paragraph's sentences: split after . ! or ? before a capital, but not after an
+    abbreviation ("Gen. Asim Munir") or an initial ("J. Smith")."""
+    found, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        before = LAST_WORD.search(text, start, match.start())
+        word = before.group(1).lower() if before else ""
+        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            continue
+        found.append(text[start:match.start()].strip() + match.group(1))
+        start = match.end()
+    found.append(text[start:].strip())
+    return [s for s in found if s]
+
+
+def table_sentences(table_html: str) -> list[str]:
+    header: list[str] = []
+    rows = []
+    for row in ROW.findall(table_html):
+        cells = [(kind, tidy(html.unescape(TAG.sub("", inner)))) for kind, inner in CELL.findall(row)]
+        if cells and all(kind == "h" for kind, _ in cells):
+            header = [text for _, text in cells]
+            continue
+        texts = [text for _, text in cells]
+        pairs = [f"{header[i]}: {text}" if i < len(header) and header[i] else text
+                 for i, text in enumerate(texts) if text]
+        if pairs:
+            rows.append("; ".join(pairs) + ".")
+    return rows
+
+
+def tidy(text: str) -> str:
+    text = " ".join(text.split())
+    text = SPACE_AFTER_OPENING.sub(r"\1", SPACE_BEFORE_MARK.sub(r"\1", text))
+    return MARK_AFTER_MARK.sub(".", text)
+
+
+# -- documents and their scores ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable page, as plain text: a brief, or a topic's or entity's own page."""
+    url: str            # from the output folder's root
+    kind: str           # "Brief", "Topic" or "Entity": what a result says it is
+    title: str
+    aliases: str
+    summary: str
+    tags: str           # the names of its topics and entities
+    body_html: str
+    date: str           # as shown, or ""
+    facets: tuple[tuple[str, str], ...]     # ("topic", slug), ("entity", slug), ("year", "2024")
+    record: bool        # a topic's or entity's page: its name is what it is about
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the index reads of one document: its sentences (for snippets), and per field the
+    number of terms and how often each term occurs. Made once per document and kept under a
+    digest of the document (see `analyse.stored`), so an edit analyses only what changed."""
+    prose: tuple[str, ...]
+    fields: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]   # (field, length, ((term, count), ...))
+
+
+def analyse(doc: Document) -> Analysis:
+    prose = tuple(sentences(doc.body_html)) if doc.body_html else ()
+    texts = {"title": doc.title, "aliases": doc.aliases, "tags": doc.tags, "summary": doc.summary,
+             "body": " ".join(prose)}
+    fields = []
+    for field in FIELD_WEIGHTS:
+        words = terms(texts[field])
+        if words:
+            counts: dict[str, int] = defaultdict(int)
+            for word in words:
+                counts[word] += 1
+            fields.append((field, len(words), tuple(sorted(counts.items()))))
+    return Analysis(prose, tuple(fields))
+
+
+def analysis_to_text(analysis: Analysis) -> str:
+    return json.dumps([analysis.prose, analysis.fields], ensure_ascii=False, separators=(",", ":"))
+
+
+def analysis_from_text(text: str) -> Analysis:
+    prose, fields = json.loads(text)
+    return Analysis(tuple(prose), tuple((f, n, tuple((t, c) for t, c in counts)) for f, n, counts in fields))
+
+
+analyse.stored = (analysis_to_text, analysis_from_text)
+
+
+def scores(analyses: tuple[Analysis, ...], boosts: list[float]) -> dict[str, dict[int, int]]:
+    """term -> {document number: score}, BM25 per field, weighted and summed, in tenths."""
+    count = len(analyses)
+    totals: dict[str, int] = defaultdict(int)
+    for analysis in analyses:
+        for field, length, _ in analysis.fields:
+            totals[field] += length
+    average = {f: two_figures(totals[f] / count if count else 0) for f in FIELD_WEIGHTS}
+    frequencies: dict[str, dict[int, float]] = defaultdict(dict)
+    for number, analysis in enumerate(analyses):
+        for field, length, counts in analysis.fields:
+            norm = K1 * (1 - B + B * length / average[field])
+            weight = FIELD_WEIGHTS[field] * boosts[number]
+            for word, tf in counts:
+                postings = frequencies[word]
+                postings[number] = postings.get(number, 0.0) + weight * tf * (K1 + 1) / (tf + norm)
+    result = {}
+    for word, postings in frequencies.items():
+        idf = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
+        result[word] = {n: max(1, round(10 * idf * s)) for n, s in postings.items()}
+    return result
+
+
+def two_figures(value: float) -> float:
+    """An average field length to two significant figures (at least 1): editing one brief
+    then seldom moves it, and so seldom changes the scores of every other brief."""
+    if value < 1:
+        return 1.0
+    return float(f"{value:.2g}")
+
+
+def member_set(numbers: Iterable[int], total: int) -> str | list[int]:
+    """A set of document numbers, whichever is shorter: a base64 bitmap (a string, bit i of
+    byte i // 8 from the low end) or the gaps between sorted numbers (a list)."""
+    ordered = sorted(numbers)
+    gaps = [n - p for n, p in zip(ordered, [-1, *ordered[:-1]])]
+    bitmap = bytearray((total + 7) // 8)
+    for n in ordered:
+        bitmap[n >> 3] |= 1 << (n & 7)
+    as_bits = base64.b64encode(bytes(bitmap)).decode("ascii")
+    return as_bits if len(as_bits) < len(json.dumps(gaps, separators=(",", ":"))) else gaps
+
+
+def term_entry(postings: Mapping[int, int], total: int) -> list:
+    """[best, rest, all]: `best` the gaps and scores of up to TOP_POSTINGS best documents in
+    number order, flat ([gap, score, gap, score, ...]); when there are more, `rest` is the
+    highest score of the others and `all` every document (member_set); else 0 and 0."""
+    ranked = sorted(postings.items(), key=lambda item: (-item[1], item[0]))
+    best = sorted(ranked[:TOP_POSTINGS])
+    flat, previous = [], -1
+    for number, score in best:
+        flat += [number - previous, score]
+        previous = number
+    if len(ranked) <= TOP_POSTINGS:
+        return [flat, 0, 0]
+    return [flat, ranked[TOP_POSTINGS][1], member_set(postings, total)]
+
+
+def prefix_groups(sizes: Mapping[str, int], budget: int = CHUNK_BYTES) -> list[tuple[str, ...]]:
+    """Term prefixes, one file each: a prefix holds every term that starts with it (no longer
+    prefix is listed) in about `budget` bytes of entries at most. A prefix whose terms hold
+    more is split by its next letter, its own term kept apart. A prefix's file changes only
+    when its own terms do, so an edit rewrites few files. (Returned as 1-tuples: the manifest
+    keeps room for a file that holds several prefixes.)"""
+    leaves: list[str] = []
+
+    def split(prefix: str, words: list[str]) -> None:
+        if sum(sizes[w] for w in words) <= budget or all(len(w) <= len(prefix) for w in words):
+            leaves.append(prefix)
+            return
+        if words[0] == prefix:
+            leaves.append(prefix)      # the term itself: no longer prefix names it alone
+            words = words[1:]
+        by_next: dict[str, list[str]] = defaultdict(list)
+        for word in words:
+            by_next[word[:len(prefix) + 1]].append(word)
+        for child in sorted(by_next):
+            split(child, by_next[child])
+
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for word in sorted(sizes):
+        by_first[word[0]].append(word)
+    for first in sorted(by_first):
+        split(first, by_first[first])
+    return [(prefix,) for prefix in leaves]
+
+
+def file_name(group: tuple[str, ...]) -> str:
+    """A term file's name: the hex of its first prefix's UTF-8 (file names stay ASCII)."""
+    return group[0].encode("utf-8").hex()
+
+
+def owner(word: str, prefixes: frozenset[str]) -> str:
+    """The longest listed prefix of a word: the one whose file holds it."""
+    for end in range(len(word), 0, -1):
+        if word[:end] in prefixes:
+            return word[:end]
+    raise KeyError(word)
+
+
+def as_script_data(value) -> str:
+    """JSON for a script file: compact, keys sorted; safe to end up inside any script."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """The index's files as script data (JSON text), keyed as their paths are made (urls.py)."""
+    manifest: str
+    terms: Mapping[str, str]     # term file name -> its data
+    docs: Mapping[int, str]      # document number -> what a result shows of it
+    facets: str
+
+
+def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
+                facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
+    """The index's files; `analyses` are analyse(d) for each document, in order."""
+    total = len(documents)
+    prose = [list(a.prose) for a in analyses]
+    by_term = scores(analyses, [RECORD_BOOST if d.record else 1.0 for d in documents])
+    entries = {word: term_entry(postings, total) for word, postings in by_term.items()}
+    sizes = {word: len(word) + len(as_script_data(entry)) + 4 for word, entry in entries.items()}
+    groups = prefix_groups(sizes)
+    prefixes = frozenset(p for g in groups for p in g)
+    file_of = {p: file_name(g) for g in groups for p in g}
+    files: dict[str, dict] = defaultdict(dict)
+    for word, entry in entries.items():
+        files[file_of[owner(word, prefixes)]][word] = entry
+    facets: dict[str, dict[str, list]] = {"topic": {}, "entity": {}, "year": {}}
+    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for number, doc in enumerate(documents):
+        for facet in doc.facets:
+            members[facet].append(number)
+    for (kind, value), numbers in sorted(members.items()):
+        facets[kind][value] = [facet_labels.get((kind, value), value), member_set(numbers, total)]
+    manifest = {"documents": total, "files": {name: list(g) for g in groups for name in [file_name(g)]},
+                "min_term": MIN_TERM}
+    return SearchIndex(manifest=as_script_data(manifest),
+                       terms=MappingProxyType({name: as_script_data(files[name]) for name in sorted(files)}),
+                       docs=MappingProxyType({n: as_script_data(doc_details(d, p))
+                                              for n, (d, p) in enumerate(zip(documents, prose))}),
+                       facets=as_script_data(facets))
+
+
+def doc_details(doc: Document, prose: list[str]) -> dict:
+    return {"url": doc.url, "kind": doc.kind, "title": doc.title, "summary": doc.summary, "date": doc.date,
+            "sentences": prose,
+            "facets": [list(f) for f in doc.facets]}
