@@ -37,9 +37,10 @@ from types import MappingProxyType
 MIN_TERM = 2            # one letter matches too much to be worth its postings
 TOP_POSTINGS = 100      # per term, the documents kept with their own score; the rest share one
 CHUNK_BYTES = 12_000    # a term file grows to about this before its prefix is split
-FIELD_WEIGHTS = {"title": 6.0, "aliases": 6.0, "tags": 2.0, "summary": 2.0, "body": 1.0}
+FIELD_WEIGHTS = {"title": 6.0, "aliases": 6.0, "tags": 2.0, "summary": 2.0, "headings": 2.0, "body": 1.0}
 RECORD_BOOST = 1.5      # an entity's or topic's own page above the briefs that mention it
 K1, B = 1.2, 0.75
+NAME_FIELDS = ("title", "aliases")
 WORD = re.compile(r"[^\W_]+")
 MARK_CATEGORY = "Mn"
 
@@ -154,10 +155,19 @@ class Analysis:
     fields: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]   # (field, length, ((term, count), ...))
 
 
+HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.DOTALL)
+HEADER_LINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.DOTALL)
+
+
+def headings(body_html: str) -> list[str]:
+    """The body's headings as text: searched, though snippets (sentences) leave them out."""
+    return [tidy(html.unescape(TAG.sub("", HEADER_LINK.sub("", inner)))) for inner in HEADING.findall(body_html)]
+
+
 def analyse(doc: Document) -> Analysis:
     prose = tuple(sentences(doc.body_html)) if doc.body_html else ()
     texts = {"title": doc.title, "aliases": doc.aliases, "tags": doc.tags, "summary": doc.summary,
-             "body": " ".join(prose)}
+             "headings": " ".join(headings(doc.body_html)), "body": " ".join(prose)}
     fields = []
     for field in FIELD_WEIGHTS:
         words = terms(texts[field])
@@ -192,8 +202,10 @@ def scores(analyses: tuple[Analysis, ...], boosts: list[float]) -> dict[str, dic
     frequencies: dict[str, dict[int, float]] = defaultdict(dict)
     for number, analysis in enumerate(analyses):
         for field, length, counts in analysis.fields:
-            norm = K1 * (1 - B + B * length / average[field])
-            weight = FIELD_WEIGHTS[field] * boosts[number]
+            b = B if field not in NAME_FIELDS else 0.0      # a long title is not a weaker match
+            norm = K1 * (1 - b + b * length / average[field])
+            # The boost is for a record's own name: its description and profile count as a brief's text.
+            weight = FIELD_WEIGHTS[field] * (boosts[number] if field in NAME_FIELDS else 1.0)
             for word, tf in counts:
                 postings = frequencies[word]
                 postings[number] = postings.get(number, 0.0) + weight * tf * (K1 + 1) / (tf + norm)

@@ -209,3 +209,28 @@ def test_without_javascript_the_page_is_a_form_that_explains_and_links(watched, 
     assert tab.page.locator("a[href$='topics.html']:visible").count() >= 1
     assert tab.page.locator("a[href$='entities.html']:visible").count() >= 1
     assert tab.page.locator("#search-page-results li").count() == 0
+
+
+def test_pages_named_for_the_query_come_before_pages_that_only_mention_it(watched, base, site):
+    """Every result whose title holds the word ranks above every result that only has it in
+    its text: a record's boost is for its own name, not for its description."""
+    for query in ("burgenstock", "kazan", "sco"):
+        tab = search_page(watched, base, "q=" + query)
+        shown = [title.lower() for title in titles(tab)]
+        named = [normalize(title).find(query) >= 0 or (query == "sco" and "shanghai" in title) for title in shown]
+        assert any(named), (query, shown)
+        assert named == sorted(named, reverse=True), (query, shown)
+
+
+def test_a_word_only_in_a_heading_is_found(watched, base, site):
+    heading = BeautifulSoup((site / "briefs" / "russia-pakistan-trade.html").read_text(encoding="utf-8"),
+                            "html.parser").select_one(".prose h2")
+    words = [w for w in terms(heading.get_text(" ")) if len(w) >= 5]
+    prose = set()
+    for page in (site / "briefs").glob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for block in soup.select(".prose p, .prose li, .prose td, .lede"):
+            prose.update(terms(block.get_text(" ")))
+    word = next(w for w in words if w not in prose)      # in a heading, in no paragraph of any brief
+    tab = search_page(watched, base, "q=" + word)
+    assert any("trade" in t.lower() for t in titles(tab)), (word, titles(tab))
