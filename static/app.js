@@ -223,6 +223,12 @@
       facetsBox.innerHTML = "";
       FACETS.forEach(function (f) {
         var values = (counts[f[0]] || []).slice();
+        /* A chosen value stays on show with (0) when nothing matches, so it can be unticked. */
+        chosen.forEach(function (c) {
+          if (c[0] === f[0] && !values.some(function (v) { return v.value === c[1]; })) {
+            values.push({ value: c[1], label: c[1], count: 0 });
+          }
+        });
         if (f[0] === "year") values.sort(function (a, b) { return b.value.localeCompare(a.value); });
         else values.sort(function (a, b) { return b.count - a.count || a.label.localeCompare(b.label); });
         var shown = values.filter(function (v, i) { return i < FACET_VALUES || isChosen(f[0], v.value); });
@@ -250,6 +256,14 @@
         });
         facetsBox.appendChild(group);
       });
+      if (chosen.length) {
+        var clear = document.createElement("button");
+        clear.type = "button";
+        clear.className = "search-facets-clear";
+        clear.textContent = "Clear the facets";
+        clear.addEventListener("click", function () { chosen = []; limit = PAGE_SIZE; run(true); field.focus(); });
+        facetsBox.appendChild(clear);
+      }
       facetsBox.hidden = !facetsBox.childNodes.length;
     }
 

@@ -234,3 +234,16 @@ def test_a_word_only_in_a_heading_is_found(watched, base, site):
     word = next(w for w in words if w not in prose)      # in a heading, in no paragraph of any brief
     tab = search_page(watched, base, "q=" + word)
     assert any("trade" in t.lower() for t in titles(tab)), (word, titles(tab))
+
+
+def test_a_chosen_facet_with_no_results_stays_on_show_and_can_be_cleared(watched, base):
+    tab = search_page(watched, base, "q=pakistan&year=1999")
+    assert tab.page.locator("#search-page-status").text_content().startswith("No page matches")
+    stuck = tab.page.locator("#search-page-facets input[name=year][value='1999']")
+    stuck.wait_for()
+    label = tab.page.locator("#search-page-facets label", has=tab.page.locator("input[name=year][value='1999']"))
+    assert stuck.is_checked() and "(0)" in label.text_content()
+    tab.page.click("#search-page-facets .search-facets-clear")
+    tab.page.wait_for_function("() => /^\\d+ /.test(document.getElementById('search-page-status').textContent)")
+    assert parse_qs(urlsplit(tab.page.url).query) == {"q": ["pakistan"]}
+    assert titles(tab) and tab.problems == []
