@@ -258,9 +258,9 @@ class Placed:
 
 
 def placed_in_lane(items: list[Item], scale: Scale, left: float, right: float, max_rows: int) -> list[Placed]:
-    """Each event in the first row where it and its label fit (after it, else before it);
-    else in a row where it fits without its label (the list has it); else, when every row
-    is full, the emptiest row."""
+    """Each event in the first of `max_rows` rows where it and its label fit (after it, else
+    before it); else in the first row, of any number, where its mark fits without its label
+    (the list has it): a lane grows a row rather than put one mark over another."""
     rows: list[float] = []          # the right end of what each row holds
     found = []
     order = sorted(items, key=lambda i: (i.first, -(i.last - i.first).days, i.key))
@@ -277,12 +277,12 @@ def placed_in_lane(items: list[Item], scale: Scale, left: float, right: float, m
         if before.label_span()[0] >= left:
             options.append(("end", min(hit0, before.label_span()[0]), hit1))
         options.append(("", hit0, hit1))
-        free = rows + ([-1e9] if len(rows) < max_rows else [])
-        choice = next(((n, side, end) for side, needs, end in options
-                       for n, row_end in enumerate(free) if row_end <= needs), None)
+        labelled = rows[:max_rows] + ([-1e9] if len(rows) < max_rows else [])
+        choice = next(((n, side, end) for side, needs, end in options[:-1]
+                       for n, row_end in enumerate(labelled) if row_end <= needs), None)
         if choice is None:
-            n = min(range(len(rows)), key=lambda n: rows[n])
-            choice = (n, "", max(rows[n], hit1))
+            _, needs, end = options[-1]
+            choice = next((n, "", end) for n, row_end in enumerate(rows + [-1e9]) if row_end <= needs)
         row, side, end = choice
         if row == len(rows):
             rows.append(0.0)

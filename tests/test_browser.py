@@ -566,11 +566,41 @@ def test_a_stuck_year_heading_is_opaque_and_above_the_events(watched, base, sche
     assert on_top["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
 
 
+def page_size(pdf: bytes) -> str:
+    """'A4 landscape', or 'portrait' for any other page: from the PDF's first MediaBox."""
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    width, height = float(box.group(1)), float(box.group(2))
+    if (round(width), round(height)) == (842, 595):
+        return "A4 landscape"
+    return "portrait" if width < height else f"{width} x {height}"
+
+
 def test_in_print_the_drawing_fits_an_a4_landscape_page(watched, base):
     tab = watched(viewport={"width": 1032, "height": 703})     # A4 landscape inside 12 mm margins, at 96 dpi
     tab.page.emulate_media(media="print")
     tab.page.goto(base + "timeline.html")
     box = tab.page.locator("#tl-svg").bounding_box()
-    assert box["width"] <= 1032 and box["height"] <= 703, box
+    assert box["width"] <= 1032 and box["y"] + box["height"] <= 703, box      # on the first page, whole
     assert tab.page.locator("#timeline .event").first.is_visible()
     assert tab.page.locator(".timeline-filters").is_hidden()
+    pdf = tab.page.pdf(prefer_css_page_size=True)
+    assert page_size(pdf) == "A4 landscape"
+    brief = watched()
+    brief.page.emulate_media(media="print")
+    brief.page.goto(base + "briefs/kazan-summit.html")
+    assert page_size(brief.page.pdf(prefer_css_page_size=True)) == "portrait"
+
+
+def test_in_print_a_dark_scheme_drawing_is_dark_on_white(watched, base):
+    tab = watched(color_scheme="dark")
+    tab.page.emulate_media(media="print", color_scheme="dark")
+    tab.page.goto(base + "timeline.html")
+    def fills(selector):
+        return tab.page.evaluate(f"() => [...document.querySelectorAll('{selector}')]"
+                                 ".map(e => getComputedStyle(e).fill)")
+
+    def light(fill):
+        r, g, b = (int(v) for v in fill[fill.index("(") + 1:fill.index(")")].split(",")[:3])
+        return r + g + b > 600
+    texts, bands = fills("#tl-svg text"), fills("#tl-svg .tl-era-band")
+    assert texts and bands and not any(map(light, texts)) and all(map(light, bands)), (texts, bands)

@@ -168,6 +168,19 @@ def test_labels_never_overlap_marks_or_each_other_in_a_crowded_lane():
     assert labelled >= 3
 
 
+def test_no_mark_covers_another_even_when_many_fall_on_one_day():
+    """Every mark stays a link of its own: when its lane's rows are full, the lane grows a row."""
+    items = tuple(drawing.Item(f"ev-{n}", f"Event {n}", "when", dt.date(2024, 6, 15 + n // 6),
+                               dt.date(2024, 6, 15 + n // 6), True, False, "a") for n in range(18))
+    layout = drawing.layout(items, (drawing.Lane("a", "A"),), (), 1000, "T")
+    assert len(layout.marks) == 18
+    boxes = [(float(m.hit_x), float(m.hit_x) + float(m.hit_w), float(m.hit_y)) for m in layout.marks]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[2] == b[2] and a[0] < b[1] and b[0] < a[1]), (a, b)
+    assert len({box[2] for box in boxes}) > drawing.MAX_ROWS
+
+
 def test_stories_make_lanes_in_their_order_and_eras_that_overlap_take_their_own_band(make_site, tmp_path):
     (tmp_path / "site.yml").write_text(
         "title: T\nstories:\n  - {name: Trade story, topics: [trade]}\n  - {name: Summit story, topics: [summits]}\n"
