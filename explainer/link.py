@@ -529,12 +529,13 @@ def timeline(rows: tuple, hidden_ids: tuple = ()):
 
 
 def disagreements(event: Event, path: str, first_path: str, first: Event) -> list[Problem]:
-    """Events that share an id are one event: their dates and title must be the same."""
+    """Events that share an id are one event: their dates (circa included) and title must be the same."""
     found = []
     for name, mine, theirs in (("date", event.date, first.date), ("end", event.end, first.end),
-                               ("title", event.title, first.title)):
+                               ("circa", event.circa, first.circa), ("title", event.title, first.title)):
         if mine != theirs:
-            shown = lambda value: value.iso() if hasattr(value, "iso") else repr(value) if value else "none"
+            shown = lambda value: (value.iso() if hasattr(value, "iso") else str(value).lower()
+                                   if isinstance(value, bool) else repr(value) if value else "none")
             found.append(Problem(path, event.line, f"events: the event {event.id!r} has {name} {shown(mine)} here "
                                                    f"but {shown(theirs)} in {first_path}:{first.line}; events that "
                                                    "share an id must agree on their dates and title (or write "

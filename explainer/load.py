@@ -471,7 +471,7 @@ def validate_event(key: tuple, item: dict, fields: Fields, brief_topics: tuple[s
     brief gives in full, and has nothing of its own."""
     if "ref" in item:
         return validate_ref(key, item, fields)
-    event_id = checked_event_id(fields.text(item, key + ("id",)), key + ("id",), fields)
+    event_id = checked_event_id(item, key + ("id",), fields)
     date = fields.date(item, key + ("date",), full=False, required=True)
     end = fields.date(item, key + ("end",), full=False)
     title = fields.text(item, key + ("title",), required=True)
@@ -492,11 +492,16 @@ def validate_ref(key: tuple, item: dict, fields: Fields) -> EventRef | None:
         fields.problem(key + (extra[0],), f"an event given by 'ref:' takes everything from the brief that tells it "
                                           f"in full; remove {', '.join(repr(n) for n in extra)}, or write 'id:' "
                                           "instead of 'ref:' to give the event here")
-    event_id = checked_event_id(fields.text(item, key + ("ref",), required=True), key + ("ref",), fields)
+    event_id = checked_event_id(item, key + ("ref",), fields, required=True)
     return EventRef(event_id, fields.line(key)) if event_id else None
 
 
-def checked_event_id(event_id: str, key: tuple, fields: Fields) -> str:
+def checked_event_id(item: dict, key: tuple, fields: Fields, required: bool = False) -> str:
+    event_id = fields.text(item, key, required=required)
+    if not event_id and item.get(key[-1]) is not None and not isinstance(item.get(key[-1]), (bool, list, dict)):
+        fields.problem(key, f"is empty; give the event's id (lowercase letters, digits and hyphens, e.g. "
+                            f"'kazan-summit-2024'){'' if required else ', or remove ' + repr(key[-1])}")
+        return ""
     if event_id and not EVENT_ID.fullmatch(event_id):
         fields.problem(key, f"{event_id!r} is not lowercase letters, digits and single hyphens; "
                             f"use e.g. {slugify(event_id) or 'kazan-summit-2024'!r}")

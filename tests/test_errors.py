@@ -81,6 +81,14 @@ CASES = [
     pytest.param({"a.md": brief(events='[{ref: kazan, date: 2024-10-22}]'),
                   "b.md": brief(title="B", events='[{id: kazan, date: 2024-10-22, title: K}]')},
                  "a.md:5: events[0].date: an event given by 'ref:' takes everything", id="ref-with-a-date"),
+    pytest.param({"a.md": brief(events='[{id: kazan, date: 2024-10, title: K}]'),
+                  "b.md": brief(title="B", events='[{id: kazan, date: 2024-10, title: K, circa: true}]')},
+                 "b.md:5: events: the event 'kazan' has circa true here but false in ", id="shared-circa-differs"),
+    pytest.param({"a.md": brief(events='[{ref: ""}]')},
+                 "a.md:5: events[0].ref: is empty; give the event's id", id="empty-ref"),
+    pytest.param({"a.md": brief(events='[{id: "", date: 2024-10-22, title: K}]')},
+                 "a.md:5: events[0].id: is empty; give the event's id (lowercase letters, digits and hyphens, "
+                 "e.g. 'kazan-summit-2024'), or remove 'id'", id="empty-event-id"),
 ]
 
 
