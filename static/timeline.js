@@ -129,6 +129,16 @@
 
   function place(k, shift) {
     placed.forEach(function (p) {
+      var bar = p.has.w && p.el.classList.contains("tl-shape") && p.el.closest("a.tl-mark");
+      if (bar) {
+        /* From the true days, not the drawn box: a short bar is widened to stay visible,
+           and scaling the widened box would stretch it over days it does not cover. */
+        var x0 = shift + k * xOf(dayOf(bar.getAttribute("data-first"))), x1 = shift + k * xOf(dayOf(bar.getAttribute("data-last"), true));
+        if (x1 - x0 < 4) { var middle = (x0 + x1) / 2; x0 = middle - 2; x1 = middle + 2; }
+        p.el.setAttribute("x", x0.toFixed(1));
+        p.el.setAttribute("width", (x1 - x0).toFixed(1));
+        return;
+      }
       if (p.has.x) p.el.setAttribute("x", (shift + k * p.x).toFixed(1));
       if (p.has.cx) p.el.setAttribute("cx", (shift + k * p.cx).toFixed(1));
       if (p.has.x1) { p.el.setAttribute("x1", (shift + k * p.x1).toFixed(1)); p.el.setAttribute("x2", (shift + k * p.x2).toFixed(1)); }

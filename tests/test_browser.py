@@ -548,6 +548,25 @@ def test_the_address_zooms_the_drawing_to_a_span_and_a_button_shows_it_whole(wat
     assert tab.problems == []
 
 
+def test_a_zoomed_bar_covers_exactly_its_days(watched, base):
+    import datetime as dt
+    tab = watched()
+    tab.page.goto(base + "timeline.html")
+    bars = tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg a.tl-bar'))"
+                             ".map(a => [a.dataset.first, a.dataset.last])")
+    first, last = min(bars, key=lambda b: (dt.date.fromisoformat(b[1]) - dt.date.fromisoformat(b[0])).days)
+    start = dt.date.fromisoformat(first) - dt.timedelta(days=4)
+    stop = dt.date.fromisoformat(last) + dt.timedelta(days=4)
+    tab.page.goto(base + f"timeline.html#from={start.isoformat()}&to={stop.isoformat()}")
+    tab.page.wait_for_selector("#tl-zoom:not([hidden])")
+    plot_w = float(tab.page.get_attribute("#tl-svg", "data-plot-w"))
+    width = float(tab.page.get_attribute(f"#tl-svg a.tl-bar[data-first='{first}'][data-last='{last}'] .tl-shape",
+                                         "width"))
+    days = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1
+    span = (stop - start).days + 1
+    assert abs(width - plot_w * days / span) <= 0.05 * plot_w * days / span + 1, (width, plot_w, days, span)
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_stuck_year_heading_is_opaque_and_above_the_events(watched, base, scheme):
     tab = watched(viewport={"width": 1280, "height": 700}, color_scheme=scheme)
