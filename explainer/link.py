@@ -238,7 +238,7 @@ def search_documents(public, bodies, topics, entities, topic_slugs, entity_slugs
     next number and renumbers nothing), then each topic's and entity's own page."""
     documents = [Document(url=output_path("brief", b.slug), kind="Brief", title=b.title, aliases="",
                           summary=b.summary, tags=" ".join((*b.topics, *b.entities)),
-                          body_html=bodies[b.slug].html, date=b.date.display(),
+                          body=bodies[b.slug], date=b.date.display(),
                           facets=(*(("topic", topic_slugs[n]) for n in dict.fromkeys(b.topics)),
                                   *(("entity", entity_slugs[n]) for n in dict.fromkeys(b.entities)),
                                   ("year", str(b.date.year))),
@@ -251,7 +251,7 @@ def search_documents(public, bodies, topics, entities, topic_slugs, entity_slugs
             documents.append(Document(url=output_path(kind, group.slug), kind=kind.title(), title=group.name,
                                       aliases=" ".join(record.aliases) if record else "",
                                       summary=record.description if record else "", tags="",
-                                      body_html=profile.html if profile else "", date="", facets=(),
+                                      body=profile, date="", facets=(),
                                       record=True))
     return tuple(documents)
 

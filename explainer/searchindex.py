@@ -33,6 +33,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import ClassVar
+
+from .models import Body
 
 MIN_TERM = 2            # one letter matches too much to be worth its postings
 TOP_POSTINGS = 100      # per term, the documents kept with their own score; the rest share one
@@ -133,17 +136,23 @@ def tidy(text: str) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """One searchable page, as plain text: a brief, or a topic's or entity's own page."""
+    """One searchable page: a brief, or a topic's or entity's own page. Its digest is made of
+    its fields' (the body's is its fingerprint), so keying it never reprs a whole body."""
+    digest_by_parts: ClassVar[bool] = True
     url: str            # from the output folder's root
     kind: str           # "Brief", "Topic" or "Entity": what a result says it is
     title: str
     aliases: str
     summary: str
     tags: str           # the names of its topics and entities
-    body_html: str
+    body: Body | None   # its rendered text, if any
     date: str           # as shown, or ""
     facets: tuple[tuple[str, str], ...]     # ("topic", slug), ("entity", slug), ("year", "2024")
     record: bool        # a topic's or entity's page: its name is what it is about
+
+    @property
+    def body_html(self) -> str:
+        return self.body.html if self.body is not None else ""
 
 
 @dataclass(frozen=True)

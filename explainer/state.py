@@ -451,14 +451,15 @@ class ReuseState:
         return result
 
     def derive_each(self, name: str, compute, items: tuple) -> tuple:
-        """tuple(compute(item) for item in items), each result kept under a digest of its
-        item's repr (faithful for frozen dataclasses of text, numbers and tuples), in memory
+        """tuple(compute(item) for item in items), each result kept under its item's digest
+        (`Digester`: equal digests mean equal items), in memory
         and, through `compute.stored = (encode, decode)`, in the store: a build computes only
         the items that changed, a new process included. Only the current items are kept."""
         encode, decode = compute.stored
         known = self.derived.get(name)
         memo = known[1] if known is not None else {}
-        keys = [hashlib.sha256(repr(item).encode()).hexdigest() for item in items]
+        digest = Digester()
+        keys = [digest(item) for item in items]
         missing = [k for k in dict.fromkeys(keys) if k not in memo]
         found = self.store.get("each:" + name, missing)
         results, fresh = {}, {}
