@@ -41,8 +41,12 @@ MIN_TERM = 2            # one letter matches too much to be worth its postings
 TOP_POSTINGS = 100      # per term, the documents kept with their own score; the rest share one
 CHUNK_BYTES = 12_000    # a term file grows to about this before its prefix is split
 FIELD_WEIGHTS = {"title": 6.0, "aliases": 6.0, "tags": 2.0, "summary": 2.0, "headings": 2.0, "body": 1.0}
-RECORD_BOOST = 1.5      # an entity's or topic's own page above the briefs that mention it
+RECORD_BOOST = 2.0      # an entity's or topic's own page above the briefs that mention it
 K1, B = 1.2, 0.75
+# BM25 weighs a term less in a longer field, measured against a pivot length: fixed here
+# (about what a brief's field holds) rather than the site's average, so a document's
+# weights depend on that document alone and an edit never rescores the others.
+PIVOT_LENGTHS = {"title": 10, "aliases": 4, "tags": 8, "summary": 30, "headings": 12, "body": 400}
 NAME_FIELDS = ("title", "aliases")
 WORD = re.compile(r"[^\W_]+")
 MARK_CATEGORY = "Mn"
@@ -157,11 +161,13 @@ class Document:
 
 @dataclass(frozen=True)
 class Analysis:
-    """What the index reads of one document: its sentences (for snippets), and per field the
-    number of terms and how often each term occurs. Made once per document and kept under a
-    digest of the document (see `analyse.stored`), so an edit analyses only what changed."""
+    """What the index reads of one document: its sentences (for snippets), and each term's
+    weight in it (BM25's term-frequency part, summed over the fields with their weights).
+    It depends on this document alone, so it is made once per document and kept under the
+    document's digest (see `analyse.stored`): an edit analyses only what changed, and only
+    each word's rarity (idf) is worked out over the whole site."""
     prose: tuple[str, ...]
-    fields: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...]   # (field, length, ((term, count), ...))
+    weights: tuple[tuple[str, float], ...]      # (term, weight), sorted by term
 
 
 HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.DOTALL)
@@ -177,60 +183,48 @@ def analyse(doc: Document) -> Analysis:
     prose = tuple(sentences(doc.body_html)) if doc.body_html else ()
     texts = {"title": doc.title, "aliases": doc.aliases, "tags": doc.tags, "summary": doc.summary,
              "headings": " ".join(headings(doc.body_html)), "body": " ".join(prose)}
-    fields = []
-    for field in FIELD_WEIGHTS:
+    weights: dict[str, float] = defaultdict(float)
+    for field, field_weight in FIELD_WEIGHTS.items():
         words = terms(texts[field])
-        if words:
-            counts: dict[str, int] = defaultdict(int)
-            for word in words:
-                counts[word] += 1
-            fields.append((field, len(words), tuple(sorted(counts.items()))))
-    return Analysis(prose, tuple(fields))
+        if not words:
+            continue
+        counts: dict[str, int] = defaultdict(int)
+        for word in words:
+            counts[word] += 1
+        b = B if field not in NAME_FIELDS else 0.0      # a long title is not a weaker match
+        norm = K1 * (1 - b + b * len(words) / PIVOT_LENGTHS[field])
+        # The boost is for a record's own name: its description and profile count as a brief's text.
+        weight = field_weight * (RECORD_BOOST if doc.record and field in NAME_FIELDS else 1.0)
+        for word, tf in counts.items():
+            weights[word] += weight * tf * (K1 + 1) / (tf + norm)
+    return Analysis(prose, tuple(sorted(weights.items())))
 
 
 def analysis_to_text(analysis: Analysis) -> str:
-    return json.dumps([analysis.prose, analysis.fields], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps([analysis.prose, analysis.weights], ensure_ascii=False, separators=(",", ":"))
 
 
 def analysis_from_text(text: str) -> Analysis:
-    prose, fields = json.loads(text)
-    return Analysis(tuple(prose), tuple((f, n, tuple((t, c) for t, c in counts)) for f, n, counts in fields))
+    prose, weights = json.loads(text)
+    return Analysis(tuple(prose), tuple((term, float(weight)) for term, weight in weights))
 
 
 analyse.stored = (analysis_to_text, analysis_from_text)
 
 
-def scores(analyses: tuple[Analysis, ...], boosts: list[float]) -> dict[str, dict[int, int]]:
-    """term -> {document number: score}, BM25 per field, weighted and summed, in tenths."""
+def scores(analyses: tuple[Analysis, ...]) -> dict[str, dict[int, int]]:
+    """term -> {document number: score}: each document's weight for the term times the
+    term's rarity over the site (BM25's idf), in tenths."""
     count = len(analyses)
-    totals: dict[str, int] = defaultdict(int)
-    for analysis in analyses:
-        for field, length, _ in analysis.fields:
-            totals[field] += length
-    average = {f: two_figures(totals[f] / count if count else 0) for f in FIELD_WEIGHTS}
     frequencies: dict[str, dict[int, float]] = defaultdict(dict)
     for number, analysis in enumerate(analyses):
-        for field, length, counts in analysis.fields:
-            b = B if field not in NAME_FIELDS else 0.0      # a long title is not a weaker match
-            norm = K1 * (1 - b + b * length / average[field])
-            # The boost is for a record's own name: its description and profile count as a brief's text.
-            weight = FIELD_WEIGHTS[field] * (boosts[number] if field in NAME_FIELDS else 1.0)
-            for word, tf in counts:
-                postings = frequencies[word]
-                postings[number] = postings.get(number, 0.0) + weight * tf * (K1 + 1) / (tf + norm)
+        for word, weight in analysis.weights:
+            frequencies[word][number] = weight
     result = {}
     for word, postings in frequencies.items():
-        idf = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
-        result[word] = {n: max(1, round(10 * idf * s)) for n, s in postings.items()}
+        idf = 10 * math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
+        result[word] = {n: max(1, round(idf * s)) for n, s in postings.items()}
     return result
-
-
-def two_figures(value: float) -> float:
-    """An average field length to two significant figures (at least 1): editing one brief
-    then seldom moves it, and so seldom changes the scores of every other brief."""
-    if value < 1:
-        return 1.0
-    return float(f"{value:.2g}")
 
 
 def member_set(numbers: Iterable[int], total: int) -> str | list[int]:
@@ -322,7 +316,7 @@ def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
     """The index's files; `analyses` are analyse(d) for each document, in order."""
     total = len(documents)
     prose = [list(a.prose) for a in analyses]
-    by_term = scores(analyses, [RECORD_BOOST if d.record else 1.0 for d in documents])
+    by_term = scores(analyses)
     entries = {word: term_entry(postings, total) for word, postings in by_term.items()}
     sizes = {word: len(word) + len(as_script_data(entry)) + 4 for word, entry in entries.items()}
     groups = prefix_groups(sizes)
