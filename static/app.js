@@ -100,6 +100,8 @@
     return li;
   }
 
+  var ANNOUNCE_AFTER_MS = 400;
+
   function setupSearchBox() {
     var input = document.getElementById("site-search-input");
     var panel = document.getElementById("site-search-results");
@@ -145,18 +147,43 @@
           panel.appendChild(more);
         }
       }
-      if (status) status.textContent = found.total ? countText(found.total) : "No results";
+      announce(found.total ? countText(found.total) : "No results");
       panel.hidden = false;
       input.setAttribute("aria-expanded", "true");
       active = -1;
     }
 
     input.addEventListener("focus", function () { loadEngine().catch(function () {}); });
+    /* The count is announced once typing pauses, not after every letter. */
+    var announcing = null;
+    function announce(text) {
+      clearTimeout(announcing);
+      if (!status) return;
+      if (!text) { status.textContent = ""; return; }
+      announcing = setTimeout(function () { status.textContent = text; }, ANNOUNCE_AFTER_MS);
+    }
+    function keepTyping() {
+      panel.innerHTML = "";
+      var hint = document.createElement("p");
+      hint.className = "search-empty";
+      hint.textContent = "Keep typing: a word needs at least three letters.";
+      panel.appendChild(hint);
+      panel.hidden = false;
+      input.setAttribute("aria-expanded", "false");      /* no list box to point into */
+      highlight(-1);
+      announce("");
+    }
     input.addEventListener("input", function () {
       var query = input.value, ticket = ++latest;
-      if (!query.trim()) { close(); if (status) status.textContent = ""; return; }
+      if (!query.trim()) { close(); announce(""); return; }
       loadEngine().then(function (s) {
-        return s.search(query, { limit: 8 }).then(function (found) { if (ticket === latest) show(found, query, s); });
+        /* A last word still being typed and too short to match as a prefix ("kazan su")
+           is left out until it is long enough, so the results do not blink to none. */
+        var words = s.terms(query), last = words[words.length - 1] || "";
+        var typing = !/\s$/.test(query) && last.length < s.minPrefix;
+        var asked = typing ? query.replace(/\S+$/, "") : query;
+        if (!asked.trim()) { if (ticket === latest) keepTyping(); return; }
+        return s.search(asked, { limit: 8 }).then(function (found) { if (ticket === latest) show(found, asked.trim(), s); });
       });
     });
     input.addEventListener("keydown", function (event) {

@@ -219,5 +219,5 @@
   }
 
   window.ExplainerSearch = { start: start, search: search, facetCounts: facetCounts, snippet: snippet,
-                             normalize: normalize, terms: terms };
+                             normalize: normalize, terms: terms, minPrefix: MIN_PREFIX };
 })();

@@ -182,7 +182,8 @@ def test_the_header_box_is_a_combobox_announced_by_a_live_region(watched, base):
     assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "true"
     status = tab.page.locator("#site-search-status")
     assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
-    assert re.fullmatch(r"\d+ results?", status.text_content())
+    tab.page.wait_for_function("() => /^\\d+ results?$/.test(document.getElementById('site-search-status')"
+                               ".textContent)")
     tab.page.keyboard.press("ArrowDown")
     first = tab.page.locator("#site-search-results [role=option]").first
     assert first.get_attribute("aria-selected") == "true"
@@ -247,3 +248,26 @@ def test_a_chosen_facet_with_no_results_stays_on_show_and_can_be_cleared(watched
     tab.page.wait_for_function("() => /^\\d+ /.test(document.getElementById('search-page-status').textContent)")
     assert parse_qs(urlsplit(tab.page.url).query) == {"q": ["pakistan"]}
     assert titles(tab) and tab.problems == []
+
+
+def test_typing_a_query_letter_by_letter_never_blinks_to_no_results(watched, base):
+    """A word too short to match as a prefix asks to keep typing; a short last word being
+    typed is left out; the live region speaks once typing pauses, never "No results"."""
+    tab = watched()
+    tab.page.goto(base + "index.html")
+    tab.page.evaluate("""() => { window.spoken = [];
+        const status = document.getElementById('site-search-status');
+        new MutationObserver(() => window.spoken.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true}); }""")
+    tab.page.click("#site-search-input")
+    tab.page.keyboard.type("ka")
+    tab.page.wait_for_selector("#site-search-results .search-empty")
+    assert "Keep typing" in tab.page.locator("#site-search-results").text_content()
+    for letter in "zan summit":
+        tab.page.keyboard.type(letter, delay=60)
+        if letter in "su":
+            assert "No page matches" not in (tab.page.locator("#site-search-results").text_content() or "")
+    tab.page.wait_for_function("() => /^\\d+ results?$/.test("
+                               "document.getElementById('site-search-status').textContent)")
+    spoken = [text for text in tab.page.evaluate("window.spoken") if text]
+    assert spoken and "No results" not in spoken and len(spoken) <= 3, spoken
