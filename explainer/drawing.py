@@ -402,8 +402,9 @@ def chosen_level(per_day: float) -> int:
 
 
 def ticks_for(scale: Scale, most: int = 400) -> list[Tick]:
-    """Ticks at the level the span allows (level 0), and two finer levels for the zoom; labels
-    that would touch the one before are left out; a stretch with no tick gets a label."""
+    """Ticks at the level the span allows (level 0), with labels that would touch the one
+    before left out, and a label for a stretch with no tick; and two finer levels for the
+    zoom, every tick labelled."""
     chosen = chosen_level(scale.per_day)
     found: list[Tick] = []
     for depth, index in enumerate(range(chosen, max(chosen - 3, -1), -1)):
@@ -419,7 +420,9 @@ def ticks_for(scale: Scale, most: int = 400) -> list[Tick]:
             label = tick_label(day, unit, with_year=previous_year != day.year)
             previous_year = day.year
             half = text_width(label) / 2
-            shown = label if x - half >= last_end + TICK_GAP and x + half <= scale.right else ""
+            # A finer level is shown only when zoomed so far that its ticks are 64 px apart
+            # (timeline.js): its labels are all written, not thinned at this scale's spacing.
+            shown = label if depth or (x - half >= last_end + TICK_GAP and x + half <= scale.right) else ""
             if shown:
                 last_end = x + half
             found.append(Tick(number(x), shown, depth, True))

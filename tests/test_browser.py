@@ -548,6 +548,17 @@ def test_the_address_zooms_the_drawing_to_a_span_and_a_button_shows_it_whole(wat
     assert tab.problems == []
 
 
+def test_zoomed_ticks_are_labelled(watched, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html#from=2024-06&to=2024-10")
+    tab.page.wait_for_selector("#tl-zoom:not([hidden])")
+    shown = tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg .tl-tick'))"
+                              ".filter(t => getComputedStyle(t).display !== 'none')"
+                              ".map(t => t.textContent.trim())")
+    assert len(shown) >= 4 and all(shown), shown
+    assert {"Jul", "Sep"} <= {label.split()[0] for label in shown}, shown
+
+
 def test_a_zoomed_bar_covers_exactly_its_days(watched, base):
     import datetime as dt
     tab = watched()
