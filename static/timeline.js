@@ -96,13 +96,21 @@
   var knots = svg ? svg.getAttribute("data-knots").split(" ").map(function (k) { return k.split(":").map(Number); }) : [];
   var plotX = svg ? Number(svg.getAttribute("data-plot-x")) : 0;
   var plotW = svg ? Number(svg.getAttribute("data-plot-w")) : 0;
-  var placed = svg ? Array.prototype.slice.call(svg.querySelectorAll(".tl-plot [x], .tl-plot [cx], .tl-plot [x1], .tl-plot [data-x]"))
+  /* What the zoom moves, read on its first use: a page that is never zoomed pays nothing. */
+  var placed = null;
+  function placedElements() {
+    if (placed === null) placed = readPlaced();
+    return placed;
+  }
+  function readPlaced() {
+    return svg ? Array.prototype.slice.call(svg.querySelectorAll(".tl-plot [x], .tl-plot [cx], .tl-plot [x1], .tl-plot [data-x]"))
     .filter(function (el) { return !el.closest("clipPath"); })
     .map(function (el) {
       return { el: el, x: Number(el.getAttribute("x")), x1: Number(el.getAttribute("x1")), x2: Number(el.getAttribute("x2")), cx: Number(el.getAttribute("cx")), w: Number(el.getAttribute("width")),
                dataX: Number(el.getAttribute("data-x")), has: { x: el.hasAttribute("x"), cx: el.hasAttribute("cx"),
                w: el.hasAttribute("width"), x1: el.hasAttribute("x1"), dataX: el.hasAttribute("data-x") }, y: el.getAttribute("transform") };
     }) : [];
+  }
   var zoomBar = document.getElementById("tl-zoom");
   var zoomStatus = document.getElementById("tl-zoom-status");
   var zoomOut = document.getElementById("tl-zoom-out");
@@ -128,7 +136,7 @@
   }
 
   function place(k, shift) {
-    placed.forEach(function (p) {
+    placedElements().forEach(function (p) {
       var bar = p.has.w && p.el.classList.contains("tl-shape") && p.el.closest("a.tl-mark");
       if (bar) {
         /* From the true days, not the drawn box: a short bar is widened to stay visible,
@@ -170,8 +178,9 @@
     if (!svg) return;
     var start = dayOf(from, false), stop = dayOf(to, true);
     if (start === null || stop === null || stop <= start) {
+      var wasZoomed = !!zoom.from;
       zoom = { from: "", to: "" };
-      place(1, 0);
+      if (wasZoomed) place(1, 0);         /* as drawn at build time until a zoom moves it */
       if (zoomBar) zoomBar.hidden = true;
       return;
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
 import os
 import socket
@@ -83,10 +84,29 @@ class SubPathHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class CompressingSubPathHandler(SubPathHandler):
+    """As GitHub Pages serves a site: text files gzipped when the browser accepts it."""
+    TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
+
+    def do_GET(self):
+        path = self.translate_path(self.path)
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or not path.endswith(self.TEXT) \
+                or not os.path.isfile(path):
+            return super().do_GET()
+        body = gzip.compress(Path(path).read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @contextlib.contextmanager
-def serve_under_subpath(folder: Path):
-    """Yields the address of `folder`, served at http://127.0.0.1:PORT/repo/."""
-    handler = functools.partial(SubPathHandler, directory=str(folder))
+def serve_under_subpath(folder: Path, compress: bool = False):
+    """Yields the address of `folder`, served at http://127.0.0.1:PORT/repo/ (with `compress`,
+    text gzipped as GitHub Pages does)."""
+    handler = functools.partial(CompressingSubPathHandler if compress else SubPathHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
