@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar
 
+from .markup import TAG
 from .models import Body
 
 MIN_TERM = 2            # one letter matches too much to be worth its postings
@@ -75,7 +76,6 @@ SKIPPED = re.compile(r'<h[1-6]\b.*?</h[1-6]>|<sup class="cite">.*?</sup>|<sup id
                      r'|<a class="(?:footnote-backref|headerlink)"[^>]*>.*?</a>|<pre\b.*?</pre>'
                      r'|<div class="footnote">.*?</div>|<figcaption\b.*?</figcaption>', re.DOTALL)
 BLOCK = re.compile(r"</?(?:p|li|ul|ol|div|br|hr|blockquote|dd|dt|dl|figure|section|table)\b[^>]*>")
-TAG = re.compile(r"<[^>]*>")
 SPACE_BEFORE_MARK = re.compile(r"\s+([.,;:!?)\]])")
 SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])([\"\u201d\u2019)]?)\s+(?=[\"\u201c\u2018(]?[A-Z0-9\u00c0-\u024f])")
