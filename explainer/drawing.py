@@ -94,7 +94,7 @@ class Mark:
 class Tick:
     x: str
     label: str
-    level: int          # 0: shown; 1, 2: finer ticks the zoom may show
+    level: int          # 0: the one level drawn at build time (a zoom makes its own ticks)
     line: bool
 
 
@@ -401,34 +401,25 @@ def chosen_level(per_day: float) -> int:
     return len(LEVELS) - 1
 
 
-def ticks_for(scale: Scale, most: int = 400) -> list[Tick]:
-    """Ticks at the level the span allows (level 0), with labels that would touch the one
-    before left out, and a label for a stretch with no tick; and two finer levels for the
-    zoom, every tick labelled."""
-    chosen = chosen_level(scale.per_day)
+def ticks_for(scale: Scale) -> list[Tick]:
+    """Ticks at the level the span allows, with labels that would touch the one before left
+    out, and a label for a stretch with no tick. (A zoom's finer ticks are made in the
+    browser, for the span it shows.)"""
+    unit, step = LEVELS[chosen_level(scale.per_day)]
     found: list[Tick] = []
-    for depth, index in enumerate(range(chosen, max(chosen - 3, -1), -1)):
-        unit, step = LEVELS[index]
-        days = [(day, stretch_start) for stretch_start, stop, _ in scale.stretches
-                for day in tick_days(unit, step, stretch_start, stop)]
-        if depth and len(days) > most:
-            break
-        last_end = -1e9
-        previous_year = None
-        for day, _ in days:
+    last_end = -1e9
+    previous_year = None
+    for stretch_start, stop, _ in scale.stretches:
+        for day in tick_days(unit, step, stretch_start, stop):
             x = scale.x(day.toordinal())
             label = tick_label(day, unit, with_year=previous_year != day.year)
             previous_year = day.year
             half = text_width(label) / 2
-            # A finer level is shown only when zoomed so far that its ticks are 64 px apart
-            # (timeline.js): its labels are all written, not thinned at this scale's spacing.
-            shown = label if depth or (x - half >= last_end + TICK_GAP and x + half <= scale.right) else ""
+            shown = label if x - half >= last_end + TICK_GAP and x + half <= scale.right else ""
             if shown:
                 last_end = x + half
-            found.append(Tick(number(x), shown, depth, True))
-        if depth == 0:
-            found += stretch_labels(scale, unit, [t for t in found if t.label])
-    return found
+            found.append(Tick(number(x), shown, 0, True))
+    return found + stretch_labels(scale, unit, [t for t in found if t.label])
 
 
 def stretch_labels(scale: Scale, unit: str, labelled: list[Tick]) -> list[Tick]:

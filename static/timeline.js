@@ -154,24 +154,67 @@
       if (p.has.dataX) p.el.setAttribute("transform", p.y.replace(/translate\(([-\d.]+)/, "translate(" + (shift + k * p.dataX).toFixed(1)));
     });
     svg.classList.toggle("tl-zoomed", k > 1);
-    showTicks(k);
   }
 
   /* Zoomed in, finer ticks may fit: show the finest level whose labels do not touch. */
-  function showTicks(k) {
-    var ticks = Array.prototype.slice.call(svg.querySelectorAll(".tl-tick"));
-    ticks.forEach(function (t) { t.classList.remove("tl-shown"); });
-    if (k <= 1) return;
-    for (var level = 2; level >= 0; level--) {
-      var chosen = ticks.filter(function (t) { return t.classList.contains("tl-level-" + level); });
-      var xs = chosen.map(function (t) { return Number(/translate\(([-\d.]+)/.exec(t.getAttribute("transform"))[1]); })
-        .filter(function (x) { return x >= plotX && x <= plotX + plotW; });
-      var gaps = xs.slice(1).map(function (x, i) { return x - xs[i]; });
-      if (xs.length >= 2 && Math.min.apply(null, gaps) >= 64) {
-        chosen.forEach(function (t) { t.classList.add("tl-shown"); });
-        return;
+  /* Ticks for the span shown when zoomed, made here (the build drew those of the whole span):
+     the finest of days, weeks, months, quarters and years whose ticks are 64 px apart. */
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var UNITS = [["day", 1], ["week", 7], ["month", 30.4], ["quarter", 91.3], ["year", 365.2], ["years", 1826]];
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function tickDays(unit, start, stop) {
+    var found = [], date = new Date(start * 86400000);
+    var y = date.getUTCFullYear(), m = date.getUTCMonth();
+    if (unit === "day") for (var d = start; d < stop; d++) found.push(d);
+    else if (unit === "week") {
+      for (var w = start; w < stop; w++) { var day = new Date(w * 86400000).getUTCDate(); if (day % 7 === 1 && day < 29) found.push(w); }
+    } else {
+      var months = unit === "month" ? 1 : unit === "quarter" ? 3 : unit === "year" ? 12 : 60;
+      for (var mm = m - (m % months); ; mm += months) {
+        var t = Math.round(Date.UTC(y, mm, 1) / 86400000);
+        if (t >= stop) break;
+        if (t >= start && (months < 60 || new Date(t * 86400000).getUTCFullYear() % 5 === 0)) found.push(t);
       }
     }
+    return found;
+  }
+
+  function tickLabel(unit, day, first) {
+    var date = new Date(day * 86400000), y = date.getUTCFullYear(), m = date.getUTCMonth();
+    if (unit === "year" || unit === "years") return String(y);
+    var month = MONTHS[m] + (first || m === 0 ? " " + y : "");
+    return unit === "day" || unit === "week" ? date.getUTCDate() + " " + month : month;
+  }
+
+  function zoomTicks(start, stop, k, shift) {
+    Array.prototype.forEach.call(svg.querySelectorAll(".tl-zoom-tick"), function (t) { t.remove(); });
+    if (k <= 1) return;
+    var perDay = plotW / Math.max(stop - start, 1);
+    var unit = UNITS.filter(function (u) { return u[1] * perDay >= 64; })[0] || UNITS[UNITS.length - 1];
+    var sample = svg.querySelector(".tl-tick-line"), label = svg.querySelector(".tl-tick text");
+    var parent = (svg.querySelector(".tl-tick") || {}).parentNode;
+    if (!sample || !label || !parent) return;
+    var shown = 0;
+    tickDays(unit[0], start, stop).forEach(function (day) {
+      var x = shift + k * xOf(day);
+      if (x < plotX || x > plotX + plotW) return;
+      var g = document.createElementNS(SVG_NS, "g");
+      g.setAttribute("class", "tl-tick tl-zoom-tick");
+      g.setAttribute("transform", "translate(" + x.toFixed(1) + " 0)");
+      var line = document.createElementNS(SVG_NS, "line");
+      line.setAttribute("class", "tl-tick-line");
+      line.setAttribute("y1", sample.getAttribute("y1"));
+      line.setAttribute("y2", sample.getAttribute("y2"));
+      var text = document.createElementNS(SVG_NS, "text");
+      text.setAttribute("y", label.getAttribute("y"));
+      text.setAttribute("dy", label.getAttribute("dy"));
+      text.textContent = tickLabel(unit[0], day, shown === 0);
+      g.appendChild(line);
+      g.appendChild(text);
+      parent.appendChild(g);
+      shown++;
+    });
   }
 
   function zoomTo(from, to) {
@@ -180,7 +223,7 @@
     if (start === null || stop === null || stop <= start) {
       var wasZoomed = !!zoom.from;
       zoom = { from: "", to: "" };
-      if (wasZoomed) place(1, 0);         /* as drawn at build time until a zoom moves it */
+      if (wasZoomed) { place(1, 0); zoomTicks(0, 0, 1, 0); }     /* as drawn at build time */
       if (zoomBar) zoomBar.hidden = true;
       return;
     }
@@ -188,6 +231,7 @@
     var x0 = xOf(start), x1 = xOf(stop);
     var k = Math.max(plotW / Math.max(x1 - x0, 1), 1);
     place(k, plotX - k * x0);
+    zoomTicks(start, stop, k, plotX - k * x0);
     if (zoomBar) {
       zoomBar.hidden = false;
       zoomStatus.textContent = "The drawing shows " + from + " to " + to + ".";

@@ -557,6 +557,15 @@ def test_zoomed_ticks_are_labelled(watched, base):
                               ".map(t => t.textContent.trim())")
     assert len(shown) >= 4 and all(shown), shown
     assert {"Jul", "Sep"} <= {label.split()[0] for label in shown}, shown
+    assert "2024" in shown[0]                  # the first tick says the year
+    tab.page.goto(base + "timeline.html#from=2024-09-15&to=2024-09-25")
+    tab.page.wait_for_function("() => document.querySelectorAll('#tl-svg .tl-zoom-tick').length > 5")
+    days = tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg .tl-tick'))"
+                             ".filter(t => getComputedStyle(t).display !== 'none')"
+                             ".map(t => t.textContent.trim())")
+    assert days[0] == "15 Sep 2024" and "18 Sep" in days and len(days) == 11, days
+    tab.page.click("#tl-zoom-out")
+    assert tab.page.locator("#tl-svg .tl-zoom-tick").count() == 0
 
 
 def test_a_zoomed_bar_covers_exactly_its_days(watched, base):
