@@ -217,17 +217,29 @@
     });
   }
 
+  /* Marks a zoom leaves outside the drawing are out of the tab order and hidden from
+     screen readers; the list still has them. null, null: every mark again. */
+  function reachable(start, stop) {
+    marks.forEach(function (mark) {
+      var first = dayOf(mark.getAttribute("data-first")), last = dayOf(mark.getAttribute("data-last"), true);
+      var outside = start !== null && (last <= start || first >= stop);
+      if (outside) { mark.setAttribute("tabindex", "-1"); mark.setAttribute("aria-hidden", "true"); }
+      else { mark.removeAttribute("tabindex"); mark.removeAttribute("aria-hidden"); }
+    });
+  }
+
   function zoomTo(from, to) {
     if (!svg) return;
     var start = dayOf(from, false), stop = dayOf(to, true);
     if (start === null || stop === null || stop <= start) {
       var wasZoomed = !!zoom.from;
       zoom = { from: "", to: "" };
-      if (wasZoomed) { place(1, 0); zoomTicks(0, 0, 1, 0); }     /* as drawn at build time */
+      if (wasZoomed) { place(1, 0); zoomTicks(0, 0, 1, 0); reachable(null, null); }     /* as drawn at build time */
       if (zoomBar) zoomBar.hidden = true;
       return;
     }
     zoom = { from: from, to: to };
+    reachable(start, stop);
     var x0 = xOf(start), x1 = xOf(stop);
     var k = Math.max(plotW / Math.max(x1 - x0, 1), 1);
     place(k, plotX - k * x0);
@@ -274,4 +286,7 @@
   });
   window.addEventListener("hashchange", restore);
   restore();
+  /* On a narrow screen the drawing scrolls sideways: open it on its latest events. */
+  var frame = svg && svg.closest(".tl-scroll");
+  if (frame && frame.scrollWidth > frame.clientWidth && !zoom.from) frame.scrollLeft = frame.scrollWidth;
 })();

@@ -568,6 +568,27 @@ def test_zoomed_ticks_are_labelled(watched, base):
     assert tab.page.locator("#tl-svg .tl-zoom-tick").count() == 0
 
 
+def test_marks_a_zoom_leaves_out_are_out_of_the_tab_order(watched, base):
+    tab = watched()
+    tab.page.goto(base + "timeline.html#from=2024-06&to=2024-10")
+    tab.page.wait_for_selector("#tl-zoom:not([hidden])")
+    marks = tab.page.evaluate("() => Array.from(document.querySelectorAll('#tl-svg a.tl-mark'))"
+                              ".map(a => [a.dataset.first, a.dataset.last, a.getAttribute('tabindex')])")
+    for first, last, tabindex in marks:
+        outside = last < "2024-06-01" or first > "2024-10-31"
+        assert (tabindex == "-1") == outside, (first, last, tabindex)
+    tab.page.click("#tl-zoom-out")
+    assert tab.page.locator("#tl-svg a.tl-mark[tabindex]").count() == 0
+
+
+def test_on_a_phone_the_drawing_opens_on_its_latest_events(watched, base):
+    tab = watched(viewport={"width": 390, "height": 844})
+    tab.page.goto(base + "timeline.html")
+    scrolled, room = tab.page.evaluate("() => { const f = document.querySelector('.tl-scroll');"
+                                       " return [f.scrollLeft, f.scrollWidth - f.clientWidth]; }")
+    assert room > 0 and abs(scrolled - room) <= 1, (scrolled, room)
+
+
 def test_a_zoomed_bar_covers_exactly_its_days(watched, base):
     import datetime as dt
     tab = watched()
