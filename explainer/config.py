@@ -89,9 +89,9 @@ def stories(data: dict, fields: Fields) -> tuple[Story, ...]:
     for key, item in fields.mappings(data, ("stories",), STORY_KEYS):
         name = fields.text(item, key + ("name",), required=True)
         topics = fields.texts(item, key + ("topics",))
-        if not topics and "topics" not in item:
-            fields.problem(key + ("topics",), "is required; list the topics whose events make the story, "
-                                              "e.g. 'topics: [trade, sanctions]'")
+        if not topics:
+            fields.problem(key + ("topics",), ("is required" if "topics" not in item else "is empty") +
+                           "; list the topics whose events make the story, e.g. 'topics: [trade, sanctions]'")
         slug = name_slug(name) if name else ""
         if slug in names:
             fields.problem(key + ("name",), f"the story {name!r} is named twice (also {names[slug]!r}); "
@@ -105,9 +105,15 @@ def stories(data: dict, fields: Fields) -> tuple[Story, ...]:
 def eras(data: dict, fields: Fields) -> tuple[Era, ...]:
     """`eras: [{title, start, end}]`: periods drawn behind the timeline; without `end`, an era
     runs on to the last event."""
-    found = []
+    found, titles = [], {}
     for key, item in fields.mappings(data, ("eras",), ERA_KEYS):
         title = fields.text(item, key + ("title",), required=True)
+        if title and title.casefold() in titles:
+            fields.problem(key + ("title",), f"the era {title!r} is named twice (also on line "
+                                             f"{titles[title.casefold()]}); give each era its own title")
+            continue
+        if title:
+            titles[title.casefold()] = fields.line(key + ("title",))
         start = fields.date(item, key + ("start",), full=False, required=True)
         end = fields.date(item, key + ("end",), full=False)
         if start and end and end.last_day() < start.first_day():

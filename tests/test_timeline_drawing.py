@@ -210,6 +210,9 @@ def test_without_stories_lanes_follow_each_events_first_topic(spread, make_site)
 
 @pytest.mark.parametrize("config, expected", [
     ("stories:\n  - {name: Trade}\n", "site.yml:3: stories[0].topics: is required; list the topics"),
+    ("stories:\n  - {name: Trade, topics: []}\n", "site.yml:3: stories[0].topics: is empty; list the topics"),
+    ("eras:\n  - {title: E, start: 2024-01}\n  - {title: e, start: 2024-05}\n",
+     "site.yml:4: eras[1].title: the era 'e' is named twice (also on line 3)"),
     ("eras:\n  - {title: E, start: 2024-13}\n", "site.yml:3: eras[0].start: '2024-13' has no month 13"),
     ("eras:\n  - {title: E, start: 2024-05, end: 2024-01}\n",
      "site.yml:3: eras[0].end: 2024-01 is before the era's start 2024-05"),
