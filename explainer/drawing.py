@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 ROW = 32            # a lane's row: also the height of every mark's link, so each target is tall enough
 HIT = 32            # the least width of a mark's link, in drawing units
+LANE_COLOURS = 4    # style.css gives lanes 0-3 their colours in both schemes
 LANE_HEAD = 18      # the lane's name above its rows
 ERA_ROW = 20
 AXIS = 34           # the axis line and its tick labels
@@ -152,6 +153,8 @@ class Layout:
     plot_x: str
     plot_w: str
     knots: str          # "day:x day:x …": where days fall, for the zoom (days since 1970-01-01)
+    colours: tuple[int, ...]    # the lane colour numbers the styles define (gradients for each)
+    hit_h: int          # the height of every mark's link (ROW)
 
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -470,9 +473,10 @@ def layout(items: tuple[Item, ...], lanes: tuple[Lane, ...], eras: tuple[Band, .
         placed = placed_in_lane(members, scale, left, right, max_rows)
         rows = max(p.row for p in placed) + 1
         head = LANE_HEAD if show_lane_names else 0
-        lane_boxes.append(LaneBox(lane.name, number(y), number(y + 13), number(head + rows * ROW), number_ % 4))
+        lane_boxes.append(LaneBox(lane.name, number(y), number(y + 13), number(head + rows * ROW),
+                                  number_ % LANE_COLOURS))
         for p in sorted(placed, key=lambda p: (p.item.first, p.item.key)):
-            marks.append(mark_for(p, y + head, number_ % 4))
+            marks.append(mark_for(p, y + head, number_ % LANE_COLOURS))
         y += head + rows * ROW + 4
     lanes_bottom = y
     era_boxes = []
@@ -498,6 +502,7 @@ def layout(items: tuple[Item, ...], lanes: tuple[Lane, ...], eras: tuple[Band, .
     knots = " ".join(f"{day - EPOCH}:{number(scale.x(day))}"
                      for start, stop, _ in scale.stretches for day in (start, stop))
     return Layout(width=width, height=int(axis_y + AXIS), title=title, desc=desc, marks=tuple(marks),
+                  colours=tuple(range(LANE_COLOURS)), hit_h=ROW,
                   lanes=tuple(lane_boxes), eras=tuple(era_boxes), ticks=tuple(ticks_for(scale)),
                   breaks=tuple(breaks), axis=tuple(axis), axis_y=number(axis_y), tick_y=number(axis_y + 22),
                   plot_x=number(left), plot_w=number(right - left), knots=knots)
