@@ -94,6 +94,17 @@ def test_a_gap_under_the_threshold_is_drawn_to_scale(make_site):
         assert abs(line(d) - x) <= 1
 
 
+def test_every_marks_link_and_its_focus_ring_are_inside_the_drawings_clip(spread):
+    svg = spread.html("timeline.html").select_one("svg.tl-svg")
+    clip = svg.select_one("clipPath#tl-clip rect")
+    x0, width = float(clip["x"]), float(clip["width"])
+    ring = 3        # a focus outline's width
+    for mark in marks(spread):
+        hit = mark.select_one("rect.tl-hit")
+        left, right = float(hit["x"]), float(hit["x"]) + float(hit["width"])
+        assert x0 <= left - ring and right + ring <= x0 + width, (mark["aria-label"], left, right, x0, width)
+
+
 def test_every_event_in_the_list_has_one_mark_that_links_to_it(spread):
     page = spread.html("timeline.html")
     entries = [li["id"] for li in page.select("#timeline .event")]
