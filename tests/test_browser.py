@@ -664,3 +664,9 @@ def test_in_print_a_dark_scheme_drawing_is_dark_on_white(watched, base):
         return r + g + b > 600
     texts, bands = fills("#tl-svg text"), fills("#tl-svg .tl-era-band")
     assert texts and bands and not any(map(light, texts)) and all(map(light, bands)), (texts, bands)
+    shapes = fills("#tl-svg .tl-shape")
+    light_scheme = watched(color_scheme="light")
+    light_scheme.page.emulate_media(media="print", color_scheme="light")
+    light_scheme.page.goto(base + "timeline.html")
+    assert shapes == light_scheme.page.evaluate("() => [...document.querySelectorAll('#tl-svg .tl-shape')]"
+                                                ".map(e => getComputedStyle(e).fill)")     # the light scheme's
