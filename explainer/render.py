@@ -401,12 +401,17 @@ def story_of(graph: SiteGraph, event) -> drawing.Lane:
     return drawing.Lane(slugs[0], graph.labels[("topic", slugs[0])]) if slugs else OTHER_LANE
 
 
-def drawing_item(graph: SiteGraph, entry: TimelineEntry, view: dict, lane: str) -> drawing.Item:
+def known_to_the_day(event) -> bool:
+    """Whether an event's dates (start and end) are days, not months or years."""
+    return event.date.precision == "day" and (event.end is None or event.end.precision == "day")
+
+
+def drawing_item(entry: TimelineEntry, view: dict, lane: str) -> drawing.Item:
     event = entry.event
     last = (event.end or event.date).last_day()
-    precise = event.date.precision == "day" and (event.end is None or event.end.precision == "day")
     return drawing.Item(key=entry.key, title=event.title, when=view["date_text"], first=event.date.first_day(),
-                        last=last, precise=precise, circa=event.circa, lane=lane, topics=view["topic_slugs"],
+                        last=last, precise=known_to_the_day(event), circa=event.circa, lane=lane,
+                        topics=view["topic_slugs"],
                         entities=view["entity_slugs"], story=view["story"])
 
 
@@ -422,13 +427,13 @@ def timeline_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.La
     lanes = [story_of(graph, entry.event) for entry in entries]
     order = [lane for lane, _ in story_topics(graph)] if graph.config.stories else list(dict.fromkeys(lanes))
     order = [lane for lane in order if lane != OTHER_LANE] + [OTHER_LANE]
-    items = tuple(drawing_item(graph, entry, view, lane.slug) for entry, view, lane in zip(entries, views, lanes))
+    items = tuple(drawing_item(entry, view, lane.slug) for entry, view, lane in zip(entries, views, lanes))
     return drawing.layout(items, tuple(order), era_bands(graph), TIMELINE_WIDTH,
                           f"Timeline of {len(items)} events, drawn to scale", max_rows=6)
 
 
 def brief_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.Layout | None:
-    items = tuple(drawing_item(graph, entry, view, "all") for entry, view in zip(entries, views))
+    items = tuple(drawing_item(entry, view, "all") for entry, view in zip(entries, views))
     return drawing.layout(items, (drawing.Lane("all", ""),), era_bands(graph), BRIEF_WIDTH,
                           f"This brief's {len(items)} event{'s' if len(items) != 1 else ''}, drawn to scale",
                           show_lane_names=False, max_rows=3)
@@ -774,7 +779,7 @@ def calendar_view(graph: SiteGraph) -> dict:
         event, card = entry.event, graph.cards[first]
         last = (event.end or event.date).last_day()
         precision = event.date.precision
-        note = "" if precision == "day" and (event.end is None or event.end.precision == "day") else \
+        note = "" if known_to_the_day(event) else \
             f"Date known to the {precision}: {display_range(event.date, event.end, event.circa)}. "
         url = absolute_url(graph.config.url, output_path("brief", first)) if graph.config.url else ""
         uid = f"{event.id}@explainer" if event.id else f"{entry.brief}-{event.date.iso()}-{number}@explainer"
