@@ -289,6 +289,10 @@ def test_a_preview_opens_by_keyboard_and_closes_with_escape(watched, base):
         if tab.page.evaluate("document.activeElement.classList.contains('wikilink')"):
             break
     tab.page.wait_for_selector(CARD, state="visible")
+    # The Tabs before it passed citations, whose cards open too: wait for this link's data
+    # (its preview script loads on demand) to replace theirs.
+    tab.page.wait_for_function("([card, title]) => (document.querySelector(card) || {textContent: ''})"
+                               ".textContent.includes(title)", arg=[CARD, title])
     assert title in card_text(tab) and "min read" in card_text(tab)
     focused = tab.page.evaluate("document.activeElement")
     assert tab.page.evaluate("document.activeElement.getAttribute('aria-describedby')") == "preview-card"
