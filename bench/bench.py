@@ -184,12 +184,12 @@ def search_figures(n: int, work: Path, reuse: bool = False) -> dict:
     corpus = make_corpus(n, work)
     out = work / f"search-site-{n}"
     if reuse and (out / "search-index.js").exists():
-        build_seconds = float("nan")        # the site of an earlier run, queried again
+        build_seconds, build_mb = float("nan"), float("nan")    # the site of an earlier run, queried again
     else:
         fresh(out, work / f"cache-{out.name}")
-        build_seconds = timed(build_command(corpus, out))[0]
+        build_seconds, build_mb = timed(build_command(corpus, out))
     index_files = [out / "search-index.js", *sorted((out / "search").rglob("*.js"))]
-    figures = {"build": build_seconds, "index_bytes": sum(p.stat().st_size for p in index_files),
+    figures = {"build": build_seconds, "build_mb": build_mb, "index_bytes": sum(p.stat().st_size for p in index_files),
                "index_files": len(index_files),
                "term_bytes": sum(p.stat().st_size for p in (out / "search/terms").glob("*.js")),
                "facets_bytes": (out / "search/facets.js").stat().st_size,
@@ -251,10 +251,12 @@ def one_query(browser, base: str, out: Path, query: str) -> dict:
 
 
 def search_report(results: dict[int, dict]) -> str:
-    lines = ["| briefs | cold build (s) | index on disk (MB) | files | of which term files (MB) | facets file (KB) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| briefs | cold build (s) | peak MB (largest process) | index on disk (MB) | files | of which term files (MB) "
+             "| facets file (KB) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for n, r in results.items():
-        lines.append(f"| {n:,} | {r['build']:.1f} | {r['index_bytes'] / 1e6:.2f} | {r['index_files']:,} | "
+        lines.append(f"| {n:,} | {r['build']:.1f} | {r['build_mb']:.0f} | {r['index_bytes'] / 1e6:.2f} | "
+                     f"{r['index_files']:,} | "
                      f"{r['term_bytes'] / 1e6:.2f} | {r['facets_bytes'] / 1e3:.0f} |")
     sizes = list(results)
     lines += ["", "Scripts loaded by one query typed into the header box, before its first results (KB; "

@@ -212,19 +212,20 @@ def analysis_from_text(text: str) -> Analysis:
 analyse.stored = (analysis_to_text, analysis_from_text)
 
 
-def scores(analyses: tuple[Analysis, ...]) -> dict[str, dict[int, int]]:
-    """term -> {document number: score}: each document's weight for the term times the
-    term's rarity over the site (BM25's idf), in tenths."""
-    count = len(analyses)
-    frequencies: dict[str, dict[int, float]] = defaultdict(dict)
+def term_weights(analyses: tuple[Analysis, ...]) -> dict[str, dict[int, float]]:
+    """term -> {document number: its weight there}: the analyses turned inside out."""
+    weights: dict[str, dict[int, float]] = defaultdict(dict)
     for number, analysis in enumerate(analyses):
         for word, weight in analysis.weights:
-            frequencies[word][number] = weight
-    result = {}
-    for word, postings in frequencies.items():
-        idf = 10 * math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
-        result[word] = {n: max(1, round(idf * s)) for n, s in postings.items()}
-    return result
+            weights[word][number] = weight
+    return dict(weights)
+
+
+def term_scores(weights: Mapping[int, float], total: int) -> dict[int, int]:
+    """{document number: score} for one term: each document's weight for it times the term's
+    rarity over the site (BM25's idf), in tenths."""
+    idf = 10 * math.log(1 + (total - len(weights) + 0.5) / (len(weights) + 0.5))
+    return {n: max(1, round(idf * s)) for n, s in weights.items()}
 
 
 def member_set(numbers: Iterable[int], total: int) -> str | list[int]:
@@ -296,35 +297,66 @@ def owner(word: str, prefixes: frozenset[str]) -> str:
     raise KeyError(word)
 
 
+def script_safe(text: str) -> str:
+    """JSON text made safe to end up inside any script (idempotent, so parts may be joined)."""
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def as_script_data(value) -> str:
     """JSON for a script file: compact, keys sorted; safe to end up inside any script."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return script_safe(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+
+
+def entry_data(weights: Mapping[int, float], total: int) -> str:
+    """One term's entry (term_entry) as script data."""
+    return as_script_data(term_entry(term_scores(weights, total), total))
+
+
+def term_file_data(words: Iterable[str], entries: Mapping[str, str]) -> str:
+    """A term file's data, {word: entry, ...} with its words in order: as_script_data of the
+    entries, joined from each entry's own text."""
+    return script_safe("{" + ",".join(f"{json.dumps(word, ensure_ascii=False)}:{entries[word]}"
+                                      for word in sorted(words)) + "}")
 
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """The index's files as script data (JSON text), keyed as their paths are made (urls.py)."""
+    """The index's files as script data (JSON text), keyed as their paths are made (urls.py),
+    and what they were made from, step by step, so that `update_index` redoes only the steps
+    whose inputs an edit changed. Nothing here is changed once made (an update makes new
+    mappings for what it changes and shares the rest)."""
     manifest: str
     terms: Mapping[str, str]     # term file name -> its data
     docs: Mapping[int, str]      # document number -> what a result shows of it
     facets: str
+    made_from: tuple             # (documents, analyses, facet_labels): the arguments of build_index
+    weights: Mapping[str, Mapping[int, float]]      # term_weights(analyses)
+    entries: Mapping[str, str]   # term -> entry_data of its weights
+    groups: tuple[tuple[str, ...], ...]             # prefix_groups of the entries' sizes
+    files: Mapping[str, tuple[str, ...]]            # term file name -> its words
 
 
-def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
-                facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
-    """The index's files; `analyses` are analyse(d) for each document, in order."""
-    total = len(documents)
-    prose = [list(a.prose) for a in analyses]
-    by_term = scores(analyses)
-    entries = {word: term_entry(postings, total) for word, postings in by_term.items()}
-    sizes = {word: len(word) + len(as_script_data(entry)) + 4 for word, entry in entries.items()}
-    groups = prefix_groups(sizes)
+def entry_sizes(entries: Mapping[str, str]) -> dict[str, int]:
+    return {word: len(word) + len(text) + 4 for word, text in entries.items()}
+
+
+def files_of(groups, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Term file name -> the words it holds (the longest listed prefix of each)."""
     prefixes = frozenset(p for g in groups for p in g)
     file_of = {p: file_name(g) for g in groups for p in g}
-    files: dict[str, dict] = defaultdict(dict)
-    for word, entry in entries.items():
-        files[file_of[owner(word, prefixes)]][word] = entry
+    held: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        held[file_of[owner(word, prefixes)]].append(word)
+    return {name: tuple(sorted(held[name])) for name in sorted(held)}
+
+
+def manifest_data(total: int, groups) -> str:
+    return as_script_data({"documents": total, "files": {file_name(g): list(g) for g in groups},
+                           "min_term": MIN_TERM})
+
+
+def facets_data(documents: tuple[Document, ...], facet_labels: Mapping[tuple[str, str], str]) -> str:
+    total = len(documents)
     facets: dict[str, dict[str, list]] = {"topic": {}, "entity": {}, "year": {}}
     members: dict[tuple[str, str], list[int]] = defaultdict(list)
     for number, doc in enumerate(documents):
@@ -332,13 +364,74 @@ def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
             members[facet].append(number)
     for (kind, value), numbers in sorted(members.items()):
         facets[kind][value] = [facet_labels.get((kind, value), value), member_set(numbers, total)]
-    manifest = {"documents": total, "files": {name: list(g) for g in groups for name in [file_name(g)]},
-                "min_term": MIN_TERM}
-    return SearchIndex(manifest=as_script_data(manifest),
-                       terms=MappingProxyType({name: as_script_data(files[name]) for name in sorted(files)}),
-                       docs=MappingProxyType({n: as_script_data(doc_details(d, p))
-                                              for n, (d, p) in enumerate(zip(documents, prose))}),
-                       facets=as_script_data(facets))
+    return as_script_data(facets)
+
+
+def doc_data(doc: Document, analysis: Analysis) -> str:
+    return as_script_data(doc_details(doc, list(analysis.prose)))
+
+
+def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
+                facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
+    """The index's files; `analyses` are analyse(d) for each document, in order."""
+    total = len(documents)
+    weights = term_weights(analyses)
+    entries = {word: entry_data(by_doc, total) for word, by_doc in weights.items()}
+    groups = tuple(prefix_groups(entry_sizes(entries)))
+    files = files_of(groups, entries)
+    return SearchIndex(manifest=manifest_data(total, groups),
+                       terms=MappingProxyType({name: term_file_data(words, entries) for name, words in files.items()}),
+                       docs=MappingProxyType({n: doc_data(d, a) for n, (d, a) in enumerate(zip(documents, analyses))}),
+                       facets=facets_data(documents, facet_labels),
+                       made_from=(documents, analyses, facet_labels), weights=MappingProxyType(weights),
+                       entries=MappingProxyType(entries), groups=groups, files=MappingProxyType(files))
+
+
+def update_index(last: SearchIndex, documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
+                 facet_labels: Mapping[tuple[str, str], str]) -> SearchIndex:
+    """build_index(documents, analyses, facet_labels), redoing only what differs from `last`
+    (tests/test_search.py checks the two agree over random edits). An edit that keeps the
+    number of documents changes the entries of the terms whose weights it changed and
+    nothing else; one that adds or removes a document changes every term's rarity, so the
+    whole index is made again."""
+    old_documents, old_analyses, old_labels = last.made_from
+    total = len(documents)
+    if total != len(old_documents):
+        return build_index(documents, analyses, facet_labels)
+    changed = [n for n in range(total) if documents[n] != old_documents[n]]
+    touched: set[str] = set()
+    new_weights: dict[int, dict[str, float]] = {}
+    for n in changed:
+        before, after = dict(old_analyses[n].weights), dict(analyses[n].weights)
+        if before != after:
+            new_weights[n] = after
+            touched.update(term for term in before.keys() | after.keys() if before.get(term) != after.get(term))
+    weights, entries = dict(last.weights), dict(last.entries)
+    for term in touched:
+        by_doc = {n: w for n, w in weights.get(term, {}).items() if n not in new_weights}
+        by_doc.update((n, after[term]) for n, after in new_weights.items() if term in after)
+        if by_doc:
+            weights[term], entries[term] = by_doc, entry_data(by_doc, total)
+        else:
+            del weights[term], entries[term]
+    old_sizes = {word: len(word) + len(last.entries[word]) + 4 for word in touched if word in last.entries}
+    same_sizes = old_sizes == {word: len(word) + len(entries[word]) + 4 for word in touched if word in entries}
+    groups = last.groups if same_sizes else tuple(prefix_groups(entry_sizes(entries)))
+    files = last.files if same_sizes else files_of(groups, entries)
+    stale = {name for name, words in files.items() if last.files.get(name) != words or not touched.isdisjoint(words)}
+    terms = {name: (term_file_data(words, entries) if name in stale else last.terms[name])
+             for name, words in files.items()}
+    docs = dict(last.docs)
+    docs.update((n, doc_data(documents[n], analyses[n])) for n in changed)
+    same_facets = old_labels == facet_labels and all(documents[n].facets == old_documents[n].facets for n in changed)
+    return SearchIndex(manifest=last.manifest if groups == last.groups else manifest_data(total, groups),
+                       terms=MappingProxyType(terms), docs=MappingProxyType(docs),
+                       facets=last.facets if same_facets else facets_data(documents, facet_labels),
+                       made_from=(documents, analyses, facet_labels), weights=MappingProxyType(weights),
+                       entries=MappingProxyType(entries), groups=groups, files=MappingProxyType(files))
+
+
+build_index.update = update_index
 
 
 def doc_details(doc: Document, prose: list[str]) -> dict:

@@ -7,7 +7,9 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
 - `bodies`: a rendered body, under its brief's digest; used only while every answer
   it recorded from the link index is still the same;
 - `derived`: each graph part, with the exact arguments it was computed from; used
-  only for equal arguments (a part made item by item, `derive_each`, holds a result per
+  only for equal arguments, or, for a part whose function can bring a last result up to
+  date (the search index: `build_index.update`), handed to that function, which compares
+  what the result was made from with the new arguments and redoes what differs (a part made item by item, `derive_each`, holds a result per
   current item under the digest of that item, in memory and in the store; `remembered`
   results, such as the template fingerprints, also live here, under the digest of their
   inputs, and in the store);
@@ -217,7 +219,12 @@ PLAIN = (str, int, float, bool, type(None), PartialDate)
 
 
 def is_plain(value: Any) -> bool:
-    return type(value) in PLAIN or getattr(type(value), "plain_record", False)
+    return type(value) in PLAIN or getattr(type(value), "plain_record", False) or is_plain_tuple(value)
+
+
+def is_plain_tuple(value: Any) -> bool:
+    """A tuple of plain values and such tuples (a document's facets): its repr is faithful."""
+    return type(value) is tuple and all(type(v) in PLAIN or is_plain_tuple(v) for v in value)
 
 
 class Digester:
@@ -225,7 +232,7 @@ class Digester:
 
     A Brief or Body is its own fingerprint. A plain value, a record whose fields hold only
     plain values and such records (its class says `plain_record = True`), or a tuple of
-    those, is its repr, which is faithful for them (dataclass reprs name every field;
+    those (tuples of plain values nested to any depth included), is its repr, which is faithful for them (dataclass reprs name every field;
     strings are quoted). A record whose class also says `digest_by_parts = True` (a topic
     holds its events, which the timeline and every entity holding them also hold), and a
     tuple holding such records, is made of its parts' digests, each part digested once per
@@ -436,12 +443,18 @@ class ReuseState:
         A function that says how to store its result (`compute.stored = (encode, decode)`,
         for one that takes only text and tuples of text, whose repr is faithful) is also
         looked up in the store, under a digest of its arguments' repr, so that a new
-        process does not compute it again."""
+        process does not compute it again. A function that says how to bring its last result
+        up to date (`compute.update(last_result, *arguments)`, which must equal
+        compute(*arguments) whatever the last result was made from: the result holds its own
+        arguments to compare) is given the last result instead of starting again."""
         last = self.derived.get(name)
         if last is not None and last[0] == arguments:
             return last[1]
         stored = getattr(compute, "stored", None)
+        update = getattr(compute, "update", None)
         result = self._stored_part(name, arguments, *stored) if stored else None
+        if result is None and update is not None and last is not None:
+            result = update(last[1], *arguments)
         if result is None:
             result = compute(*arguments)
             if stored:
