@@ -251,8 +251,8 @@ def one_query(browser, base: str, out: Path, query: str) -> dict:
 
 
 def search_report(results: dict[int, dict]) -> str:
-    lines = ["| briefs | cold build (s) | peak MB (largest process) | index on disk (MB) | files | of which term files (MB) "
-             "| facets file (KB) |",
+    lines = ["| briefs | cold build (s) | peak MB (largest process) | index on disk (MB) | files "
+             "| of which term files (MB) | facets file (KB) |",
              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for n, r in results.items():
         lines.append(f"| {n:,} | {r['build']:.1f} | {r['build_mb']:.0f} | {r['index_bytes'] / 1e6:.2f} | "

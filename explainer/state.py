@@ -9,10 +9,10 @@ What it holds (each entry keyed by a digest of exactly what it was made from):
 - `derived`: each graph part, with the exact arguments it was computed from; used
   only for equal arguments, or, for a part whose function can bring a last result up to
   date (the search index: `build_index.update`), handed to that function, which compares
-  what the result was made from with the new arguments and redoes what differs (a part made item by item, `derive_each`, holds a result per
-  current item under the digest of that item, in memory and in the store; `remembered`
-  results, such as the template fingerprints, also live here, under the digest of their
-  inputs, and in the store);
+  what the result was made from with the new arguments and redoes what differs (a part
+  made item by item, `derive_each`, holds a result per current item under the digest
+  of that item, in memory and in the store; `remembered` results, such as the template
+  fingerprints, also live here, under the digest of their inputs, and in the store);
 - `pages`: per output path, what the page's view read of the graph and the digest
   of its spec, templates and those values;
 - `output`: the manifest of the output folder as the last build left it, and that
@@ -232,12 +232,13 @@ class Digester:
 
     A Brief or Body is its own fingerprint. A plain value, a record whose fields hold only
     plain values and such records (its class says `plain_record = True`), or a tuple of
-    those (tuples of plain values nested to any depth included), is its repr, which is faithful for them (dataclass reprs name every field;
-    strings are quoted). A record whose class also says `digest_by_parts = True` (a topic
-    holds its events, which the timeline and every entity holding them also hold), and a
-    tuple holding such records, is made of its parts' digests, each part digested once per
-    object: the memo is by identity, and keeps each object alive so an id is never reused.
-    Anything else is pickled."""
+    those (tuples of plain values nested to any depth included), is its repr, which is
+    faithful for them (dataclass reprs name every field; strings are quoted). A record
+    whose class also says `digest_by_parts = True` (a topic holds its events, which the
+    timeline and every entity holding them also hold), and a tuple holding such records,
+    is made of its parts: text, numbers and tuples of them as their repr, anything else as
+    its digest, each such part digested once per object: the memo is by identity, and
+    keeps each object alive so an id is never reused. Anything else is pickled."""
 
     def __init__(self):
         self.memo: dict[int, tuple[Any, str]] = {}
@@ -255,7 +256,10 @@ class Digester:
         if known is not None and known[0] is value:
             return known[1]
         if by_parts:
-            text = f"{kind.__qualname__}({','.join(self(getattr(value, f.name)) for f in dataclasses.fields(value))})"
+            # A field of text, numbers or tuples of them stands as its repr; any other (records,
+            # shared and so memoized) as '#' and its digest.
+            parts = (self._part(getattr(value, f.name)) for f in dataclasses.fields(value))
+            text = f"{kind.__qualname__}({','.join(parts)})"
         elif kind is tuple and all(map(is_plain, value)):
             text = "parts(" + ",".join(map(self, value)) + ")" if any(
                 getattr(type(v), "digest_by_parts", False) for v in value) else repr(value)
@@ -268,6 +272,9 @@ class Digester:
         digest = hashlib.sha256(text.encode()).hexdigest()
         self.memo[id(value)] = (value, digest)
         return digest
+
+    def _part(self, value: Any) -> str:
+        return repr(value) if type(value) in PLAIN or is_plain_tuple(value) else "#" + self(value)
 
 
 def value_digest(value: Any) -> str:

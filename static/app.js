@@ -121,7 +121,11 @@
       if (active >= 0) { input.setAttribute("aria-activedescendant", all[active].id); all[active].scrollIntoView({ block: "nearest" }); }
       else input.removeAttribute("aria-activedescendant");
     }
-    function close() { panel.hidden = true; input.setAttribute("aria-expanded", "false"); highlight(-1); }
+    /* aria-controls names the list box while one is shown, else the (always present) panel. */
+    function controls(id) { input.setAttribute("aria-controls", id); }
+    function close() {
+      panel.hidden = true; input.setAttribute("aria-expanded", "false"); controls(panel.id); highlight(-1);
+    }
     function show(found, query, s) {
       panel.innerHTML = "";
       var list = document.createElement("ul");
@@ -132,12 +136,14 @@
         list.appendChild(resultItem(s, doc, found.words, "site-search-result-" + i, true));
       });
       if (!found.total) {
+        controls(panel.id);
         var none = document.createElement("p");
         none.className = "search-empty";
         none.textContent = "No page matches “" + query + "”.";
         panel.appendChild(none);
       } else {
         panel.appendChild(list);
+        controls(list.id);
         if (found.total > 8) {
           var more = document.createElement("a");
           more.className = "search-more";
@@ -170,6 +176,7 @@
       panel.appendChild(hint);
       panel.hidden = false;
       input.setAttribute("aria-expanded", "false");      /* no list box to point into */
+      controls(panel.id);
       highlight(-1);
       announce("");
     }
@@ -190,6 +197,7 @@
       if (event.key === "ArrowDown") { event.preventDefault(); if (!panel.hidden) highlight(active + 1); }
       else if (event.key === "ArrowUp") { event.preventDefault(); if (!panel.hidden) highlight(active - 1); }
       else if (event.key === "Escape") { close(); }
+      else if (event.key === "Tab") { close(); }          /* focus moves on; the list does not stay open behind it */
       else if (event.key === "Enter") {
         var all = items();
         if (!panel.hidden && all.length) {

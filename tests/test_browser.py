@@ -439,6 +439,18 @@ def test_on_a_phone_the_header_is_compact_and_search_results_stay_on_screen(watc
     assert tab.problems == []
 
 
+def test_on_a_short_desktop_screen_the_results_panel_scrolls_inside_the_window(watched, base):
+    tab = watched(viewport={"width": 1280, "height": 420})
+    tab.page.goto(base + "index.html")
+    tab.page.fill("#site-search-input", "pakistan")
+    tab.page.wait_for_selector(".search-result")
+    panel = tab.page.locator("#site-search-results")
+    box = panel.bounding_box()
+    assert box["y"] + box["height"] <= 420 and box["x"] + box["width"] <= 1280, box
+    assert panel.evaluate("p => p.scrollHeight > p.clientHeight")      # eight results do not fit: it scrolls
+    assert tab.problems == []
+
+
 # -- the timeline drawing -------------------------------------------------------------------
 
 DRAWING_SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}

@@ -180,6 +180,8 @@ def test_the_header_box_is_a_combobox_announced_by_a_live_region(watched, base):
     tab.page.wait_for_selector("#site-search-results .search-result")
     box = tab.page.locator("#site-search-input")
     assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "true"
+    listbox = tab.page.locator("#site-search-results [role=listbox]")
+    assert box.get_attribute("aria-controls") == listbox.get_attribute("id")      # the list itself
     status = tab.page.locator("#site-search-status")
     assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
     tab.page.wait_for_function("() => /^\\d+ results?$/.test(document.getElementById('site-search-status')"
@@ -195,8 +197,14 @@ def test_the_header_box_is_a_combobox_announced_by_a_live_region(watched, base):
     tab.page.go_back()
     tab.page.locator("#site-search-input").fill("zzzqqq")
     tab.page.wait_for_function("() => document.getElementById('site-search-status').textContent === 'No results'")
+    assert box.get_attribute("aria-controls") == "site-search-results"   # no list box: the panel
     tab.page.keyboard.press("Escape")
     assert tab.page.get_attribute("#site-search-input", "aria-expanded") == "false"
+    box.fill("putin")
+    tab.page.wait_for_selector("#site-search-results .search-result")
+    tab.page.keyboard.press("Tab")      # focus moves on: the list closes rather than stay open behind it
+    assert tab.page.locator("#site-search-results").is_hidden() and box.get_attribute("aria-expanded") == "false"
+    assert tab.page.evaluate("() => document.activeElement.id") != "site-search-input"
     assert [p for p in tab.problems if "ERR_ABORTED" not in p] == []      # leaving a page aborts its icon
 
 
