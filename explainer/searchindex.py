@@ -28,7 +28,9 @@ import html
 import json
 import math
 import re
+import sys
 import unicodedata
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -165,9 +167,21 @@ class Analysis:
     weight in it (BM25's term-frequency part, summed over the fields with their weights).
     It depends on this document alone, so it is made once per document and kept under the
     document's digest (see `analyse.stored`): an edit analyses only what changed, and only
-    each word's rarity (idf) is worked out over the whole site."""
+    each word's rarity (idf) is worked out over the whole site. Weights are packed (8 bytes
+    each, not an object each) and words interned, so a large site's analyses stay small."""
     prose: tuple[str, ...]
-    weights: tuple[tuple[str, float], ...]      # (term, weight), sorted by term
+    terms: tuple[str, ...]      # sorted
+    packed: bytes               # the terms' weights, in the same order, as array("d") bytes
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return dict(zip(self.terms, array("d", self.packed)))
+
+
+def make_analysis(prose, weights: Iterable[tuple[str, float]]) -> Analysis:
+    pairs = sorted(weights)
+    return Analysis(tuple(prose), tuple(sys.intern(term) for term, _ in pairs),
+                    array("d", [weight for _, weight in pairs]).tobytes())
 
 
 HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.DOTALL)
@@ -197,35 +211,61 @@ def analyse(doc: Document) -> Analysis:
         weight = field_weight * (RECORD_BOOST if doc.record and field in NAME_FIELDS else 1.0)
         for word, tf in counts.items():
             weights[word] += weight * tf * (K1 + 1) / (tf + norm)
-    return Analysis(prose, tuple(sorted(weights.items())))
+    return make_analysis(prose, weights.items())
 
 
 def analysis_to_text(analysis: Analysis) -> str:
-    return json.dumps([analysis.prose, analysis.weights], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps([analysis.prose, list(zip(analysis.terms, array("d", analysis.packed)))], ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 def analysis_from_text(text: str) -> Analysis:
     prose, weights = json.loads(text)
-    return Analysis(tuple(prose), tuple((term, float(weight)) for term, weight in weights))
+    return make_analysis(prose, ((str(term), float(weight)) for term, weight in weights))
 
 
 analyse.stored = (analysis_to_text, analysis_from_text)
 
 
-def term_weights(analyses: tuple[Analysis, ...]) -> dict[str, dict[int, float]]:
-    """term -> {document number: its weight there}: the analyses turned inside out."""
-    weights: dict[str, dict[int, float]] = defaultdict(dict)
+# A term's postings: the numbers of the documents that hold it, ascending, and its weight in
+# each, packed as array("I") and array("d") bytes (12 bytes a posting rather than a dict entry
+# and a float object; at 100,000 briefs a site has tens of millions).
+Postings = tuple[bytes, bytes]
+
+
+def pack(pairs: Iterable[tuple[int, float]]) -> Postings:
+    numbers, weights = array("I"), array("d")
+    for number, weight in pairs:
+        numbers.append(number)
+        weights.append(weight)
+    return numbers.tobytes(), weights.tobytes()
+
+
+def unpack(postings: Postings) -> Iterable[tuple[int, float]]:
+    return zip(array("I", postings[0]), array("d", postings[1]))
+
+
+def term_weights(analyses: tuple[Analysis, ...]) -> dict[str, Postings]:
+    """term -> its postings: the analyses turned inside out."""
+    numbers: dict[str, array] = {}
+    weights: dict[str, array] = {}
     for number, analysis in enumerate(analyses):
-        for word, weight in analysis.weights:
-            weights[word][number] = weight
-    return dict(weights)
+        for word, weight in zip(analysis.terms, array("d", analysis.packed)):
+            held = numbers.get(word)
+            if held is None:
+                held = numbers[word] = array("I")
+                weights[word] = array("d")
+            held.append(number)
+            weights[word].append(weight)
+    return {word: (held.tobytes(), weights[word].tobytes()) for word, held in numbers.items()}
 
 
-def term_scores(weights: Mapping[int, float], total: int) -> dict[int, int]:
+def term_scores(postings: Postings, total: int) -> dict[int, int]:
     """{document number: score} for one term: each document's weight for it times the term's
     rarity over the site (BM25's idf), in tenths."""
-    idf = 10 * math.log(1 + (total - len(weights) + 0.5) / (len(weights) + 0.5))
-    return {n: max(1, round(idf * s)) for n, s in weights.items()}
+    count = len(postings[0]) // array("I").itemsize
+    idf = 10 * math.log(1 + (total - count + 0.5) / (count + 0.5))
+    return {n: max(1, round(idf * s)) for n, s in unpack(postings)}
 
 
 def member_set(numbers: Iterable[int], total: int) -> str | list[int]:
@@ -307,9 +347,9 @@ def as_script_data(value) -> str:
     return script_safe(json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
-def entry_data(weights: Mapping[int, float], total: int) -> str:
+def entry_data(postings: Postings, total: int) -> str:
     """One term's entry (term_entry) as script data."""
-    return as_script_data(term_entry(term_scores(weights, total), total))
+    return as_script_data(term_entry(term_scores(postings, total), total))
 
 
 def term_file_data(words: Iterable[str], entries: Mapping[str, str]) -> str:
@@ -330,7 +370,7 @@ class SearchIndex:
     docs: Mapping[int, str]      # document number -> what a result shows of it
     facets: str
     made_from: tuple             # (documents, analyses, facet_labels): the arguments of build_index
-    weights: Mapping[str, Mapping[int, float]]      # term_weights(analyses)
+    weights: Mapping[str, Postings]                 # term_weights(analyses)
     entries: Mapping[str, str]   # term -> entry_data of its weights
     groups: tuple[tuple[str, ...], ...]             # prefix_groups of the entries' sizes
     files: Mapping[str, tuple[str, ...]]            # term file name -> its words
@@ -402,16 +442,17 @@ def update_index(last: SearchIndex, documents: tuple[Document, ...], analyses: t
     touched: set[str] = set()
     new_weights: dict[int, dict[str, float]] = {}
     for n in changed:
-        before, after = dict(old_analyses[n].weights), dict(analyses[n].weights)
-        if before != after:
+        if (old_analyses[n].terms, old_analyses[n].packed) != (analyses[n].terms, analyses[n].packed):
+            before, after = old_analyses[n].weights, analyses[n].weights
             new_weights[n] = after
             touched.update(term for term in before.keys() | after.keys() if before.get(term) != after.get(term))
     weights, entries = dict(last.weights), dict(last.entries)
     for term in touched:
-        by_doc = {n: w for n, w in weights.get(term, {}).items() if n not in new_weights}
+        by_doc = {n: w for n, w in unpack(weights.get(term, (b"", b""))) if n not in new_weights}
         by_doc.update((n, after[term]) for n, after in new_weights.items() if term in after)
         if by_doc:
-            weights[term], entries[term] = by_doc, entry_data(by_doc, total)
+            weights[term] = pack(sorted(by_doc.items()))
+            entries[term] = entry_data(weights[term], total)
         else:
             del weights[term], entries[term]
     old_sizes = {word: len(word) + len(last.entries[word]) + 4 for word in touched if word in last.entries}
