@@ -734,10 +734,11 @@ def timeline_json_view(graph: SiteGraph) -> dict:
     display_date and group (see viewer_text)."""
     path = output_path("timeline-json")
     events = []
+    published = set(graph.published)
     for number, entry in enumerate(published_events(graph), 1):
         event = entry.event
         tellers = [(graph.cards[slug].title, link_for(graph, path, output_path("brief", slug)))
-                   for slug in told_by(graph, entry)]
+                   for slug in told_by(entry, published)]
         href = tellers[0][1]
         item = {"unique_id": event.id or f"event-{number}", "start_date": date_parts(event.date),
                 "display_date": viewer_text(display_range(event.date, event.end, event.circa)),
@@ -756,9 +757,9 @@ def timeline_json_view(graph: SiteGraph) -> dict:
             "events": events}
 
 
-def told_by(graph: SiteGraph, entry: TimelineEntry) -> list[str]:
-    """The published briefs that tell of an event (all, when drafts are not shown)."""
-    published = set(graph.published)
+def told_by(entry: TimelineEntry, published: set[str]) -> list[str]:
+    """The published briefs (`published`: graph.published as a set, made once per view, not
+    once per event) that tell of an event (all, when drafts are not shown)."""
     return [slug for slug in entry.briefs or (entry.brief,) if slug in published]
 
 
@@ -774,8 +775,9 @@ def calendar_view(graph: SiteGraph) -> dict:
     """Every event as an all-day calendar entry; a year or month is its whole period."""
     path = output_path("timeline-ics")
     events = []
+    published = set(graph.published)
     for number, entry in enumerate(published_events(graph), 1):
-        first = told_by(graph, entry)[0]
+        first = told_by(entry, published)[0]
         event, card = entry.event, graph.cards[first]
         last = (event.end or event.date).last_day()
         precision = event.date.precision
