@@ -26,12 +26,16 @@ def map_in_chunks(function: Callable[[Sequence], list], items: Sequence, jobs: i
 
 
 def stream_in_chunks(function: Callable[[Sequence], list], items: Sequence, jobs: int,
-                     chunk: int = 32, ordered: bool = True) -> Iterator:
+                     chunk: int = 32, ordered: bool = True, alone: int = 0) -> Iterator:
     """Like map_in_chunks, but yields results as small chunks finish, so the caller can
     write each result and let it go instead of holding them all. Unordered, a slow chunk
-    (the whole timeline, say) does not hold back the results that finish after it."""
+    (the whole timeline, say) does not hold back the results that finish after it. The
+    first `alone` items go one to a chunk: a caller that puts its slowest items first so
+    spreads them over the workers at the start instead of leaving one worker a long tail."""
     workers = min(jobs, len(items) // MIN_ITEMS_PER_WORKER)
-    slices = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
+    alone = min(alone, len(items))
+    slices = [(start, start + 1) for start in range(alone)]
+    slices += [(start, min(start + chunk, len(items))) for start in range(alone, len(items), chunk)]
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for start, stop in slices:
             yield from function(items[start:stop])

@@ -81,6 +81,12 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
                            keep_trailing_newline=True)
 
 
+# Pages made from the whole site, slowest first (measured at 10,000 briefs): a build starts
+# them first, each on its own, so no worker is left with them at the end.
+WHOLE_SITE_PAGES = ("timeline-ics", "timeline", "timeline-json", "entities", "topics", "briefs-json", "index",
+                    "sitemap", "feed", "search-facets", "corrections", "search-index", "search")
+
+
 def page_specs(graph: SiteGraph) -> list[PageSpec]:
     """Every page of the site, in a fixed order."""
     specs = [PageSpec("index.html", output_path("index"), "index"),
@@ -361,7 +367,8 @@ def name_links(graph: SiteGraph, path: str, names: tuple[str, ...], kind: str) -
     return list(links.values())
 
 
-def event_view(graph: SiteGraph, path: str, entry: TimelineEntry) -> dict:
+def event_view(graph: SiteGraph, path: str, entry: TimelineEntry, stories=None) -> dict:
+    """One event as a list entry; `stories` is story_topics(graph), made once by a view of many events."""
     event = entry.event
     topics = name_links(graph, path, event.topics, "topic")
     entities = name_links(graph, path, event.entities, "entity")
@@ -376,7 +383,7 @@ def event_view(graph: SiteGraph, path: str, entry: TimelineEntry) -> dict:
         "topics": topics, "entities": entities,
         "topic_slugs": " ".join(t["slug"] for t in topics),
         "entity_slugs": " ".join(e["slug"] for e in entities),
-        "story": story_of(graph, event).slug if graph.config.stories else "",
+        "story": story_of(graph, event, stories).slug if graph.config.stories else "",
     }
 
 
@@ -392,12 +399,13 @@ def story_topics(graph: SiteGraph) -> tuple[tuple[drawing.Lane, frozenset[str]],
                  for story in graph.config.stories)
 
 
-def story_of(graph: SiteGraph, event) -> drawing.Lane:
+def story_of(graph: SiteGraph, event, stories=None) -> drawing.Lane:
     """An event's lane: the first story that has one of its topics; without stories, its
-    first topic."""
+    first topic. `stories` is story_topics(graph), if the caller has made it already."""
     slugs = [graph.topic_slugs[t] for t in event.topics]
     if graph.config.stories:
-        return next((lane for lane, topics in story_topics(graph) if topics.intersection(slugs)), OTHER_LANE)
+        stories = story_topics(graph) if stories is None else stories
+        return next((lane for lane, topics in stories if topics.intersection(slugs)), OTHER_LANE)
     return drawing.Lane(slugs[0], graph.labels[("topic", slugs[0])]) if slugs else OTHER_LANE
 
 
@@ -424,8 +432,9 @@ def era_bands(graph: SiteGraph) -> tuple[drawing.Band, ...]:
 def timeline_drawing(graph: SiteGraph, entries, views: list[dict]) -> drawing.Layout | None:
     """The whole timeline: one lane per story (or first topic), in the order stories are
     listed (or topics first appear), events that fit none last."""
-    lanes = [story_of(graph, entry.event) for entry in entries]
-    order = [lane for lane, _ in story_topics(graph)] if graph.config.stories else list(dict.fromkeys(lanes))
+    stories = story_topics(graph)
+    lanes = [story_of(graph, entry.event, stories) for entry in entries]
+    order = [lane for lane, _ in stories] if graph.config.stories else list(dict.fromkeys(lanes))
     order = [lane for lane in order if lane != OTHER_LANE] + [OTHER_LANE]
     items = tuple(drawing_item(entry, view, lane.slug) for entry, view, lane in zip(entries, views, lanes))
     return drawing.layout(items, tuple(order), era_bands(graph), TIMELINE_WIDTH,
@@ -594,6 +603,7 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
     jsonld = {"@context": "https://schema.org", "@graph": [described(graph, path, record),
                                                            {k: v for k, v in briefs.items() if k != "@context"}]} \
         if record else briefs
+    stories, listed = story_topics(graph), set(group.briefs)
     return {
         **chrome(graph, path, group.name, description, crumbs=(listing,), jsonld=jsonld,
                  scripts=("previews.js",) if record else ()),
@@ -604,8 +614,8 @@ def group_view(graph: SiteGraph, group: Group, kind: str) -> dict:
         "sources": source_list(record.sources, graph.profiles[(kind, group.slug)]) if record else [],
         "briefs": [brief_card(graph, path, s) for s in group.briefs],
         "referenced": [brief_card(graph, path, s) for s in graph.referenced.get(f"{kind}:{group.slug}", ())
-                       if s not in group.briefs],
-        "years": years([event_view(graph, path, e) for e in group.events]),
+                       if s not in listed],
+        "years": years([event_view(graph, path, e, stories) for e in group.events]),
         "companions": [{"name": graph.labels[("entity", slug)], "count": count,
                         "href": relative_url(path, output_path("entity", slug))}
                        for slug, count in graph.companions.get(group.slug, ())] if kind == "entity" else [],
@@ -625,7 +635,8 @@ def described(graph: SiteGraph, path: str, record) -> dict:
 
 def timeline_view(graph: SiteGraph) -> dict:
     path = output_path("timeline")
-    events = [event_view(graph, path, e) for e in graph.timeline]
+    stories = story_topics(graph)
+    events = [event_view(graph, path, e, stories) for e in graph.timeline]
     stories = [{"slug": lane.slug, "name": lane.name} for lane, _ in story_topics(graph)]
     return {
         **chrome(graph, path, "Timeline", f"Every dated event in {graph.config.title}, in order.",

@@ -106,7 +106,10 @@ def split_sentences(text: str) -> list[str]:
     abbreviation ("Gen. Asim Munir") or an initial ("J. Smith")."""
     found, start = [], 0
     for match in SENTENCE_END.finditer(text):
-        before = LAST_WORD.search(text, start, match.start())
+        # The last word before the mark: only the last token is searched, not the sentence (tidy
+        # has removed every space before a mark, so the token holds all the pattern can match).
+        tokens = text[start:match.start()].rsplit(None, 1)
+        before = LAST_WORD.search(tokens[-1]) if tokens else None
         word = before.group(1).lower() if before else ""
         if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue

@@ -51,7 +51,7 @@ from .models import (
 from .options import Options, Report
 from .parallel import map_in_chunks, stream_in_chunks
 from .reads import MISSING, RecordingGraph, part_reader, reads_key
-from .render import PageSpec, make_environment, page_specs, page_view, render_page
+from .render import WHOLE_SITE_PAGES, PageSpec, make_environment, page_specs, page_view, render_page
 from .state import Digester, PageRecord, ReuseState
 from .urls import image_path, name_slug
 from .write import (
@@ -124,11 +124,16 @@ def make_graph(options: Options, state: ReuseState, snapshot: Snapshot) -> tuple
     bodies = {b.slug: everything[b.slug] for b in briefs}
     profiles = {(r.group, r.slug): everything[body_name(r)] for r in records}
     graph, link_found = build_graph(briefs, bodies, config, options.drafts, state.derive, loaded.failed, records,
-                                    profiles, state.derive_each)
+                                    profiles, functools.partial(state.derive_each, map_all=on_cores(options.jobs)))
     problems += link_found + start_here_problems(config, graph, options, loaded.failed)
     if any(not p.warning for p in problems):
         raise ContentError(problems, rename_hints(state, briefs, bodies, loaded.failed, problems))
     return graph, list(in_reading_order(problems))
+
+
+def on_cores(jobs: int):
+    """map_all for ReuseState.derive_each: the items computed in chunks on `jobs` cores."""
+    return lambda compute, items: map_in_chunks(lambda chunk: [compute(item) for item in chunk], items, jobs)
 
 
 def rename_hints(state: ReuseState, briefs, bodies, failed, problems) -> tuple[str, ...]:
@@ -363,7 +368,11 @@ def render_outputs(graph: SiteGraph, options: Options, state: ReuseState, snapsh
             yield OutputFile(path, record.key)
         # Each file names its path, so the order they come in does not matter.
         shared: dict[tuple, tuple] = {}     # one tuple per read, not one per page that made it
-        for rendered in stream_in_chunks(render_chunk_of_pages, to_make, options.jobs, ordered=False):
+        slowest = sorted((s for s in to_make if s.kind in WHOLE_SITE_PAGES),
+                         key=lambda spec: WHOLE_SITE_PAGES.index(spec.kind))
+        queue = slowest + [s for s in to_make if s.kind not in WHOLE_SITE_PAGES]
+        for rendered in stream_in_chunks(render_chunk_of_pages, queue, options.jobs, ordered=False,
+                                         alone=len(slowest)):
             record = rendered.record
             made[rendered.file.path] = replace(record, reads=tuple(shared.setdefault(r, r) for r in record.reads))
             yield rendered.file

@@ -282,6 +282,10 @@ def value_digest(value: Any) -> str:
     return Digester()(value)
 
 
+def _map_here(compute, items: list) -> list:
+    return [compute(item) for item in items]
+
+
 class _Buffer:
     def __init__(self):
         self.digest = hashlib.sha256()
@@ -470,11 +474,13 @@ class ReuseState:
         self.derived[name] = (arguments, result)
         return result
 
-    def derive_each(self, name: str, compute, items: tuple) -> tuple:
+    def derive_each(self, name: str, compute, items: tuple, map_all=None) -> tuple:
         """tuple(compute(item) for item in items), each result kept under its item's digest
         (`Digester`: equal digests mean equal items), in memory
         and, through `compute.stored = (encode, decode)`, in the store: a build computes only
-        the items that changed, a new process included. Only the current items are kept."""
+        the items that changed, a new process included. Only the current items are kept.
+        `map_all(compute, items)` -> their results, in order, computes the missing ones (on
+        several cores, say); without it they are computed here, one by one."""
         encode, decode = compute.stored
         known = self.derived.get(name)
         memo = known[1] if known is not None else {}
@@ -482,9 +488,9 @@ class ReuseState:
         keys = [digest(item) for item in items]
         missing = [k for k in dict.fromkeys(keys) if k not in memo]
         found = self.store.get("each:" + name, missing)
-        results, fresh = {}, {}
+        results, to_compute = {}, {}
         for key, item in zip(keys, items):
-            if key in results:
+            if key in results or key in to_compute:
                 continue
             if key in memo:
                 results[key] = memo[key]
@@ -496,9 +502,14 @@ class ReuseState:
                 except (ValueError, TypeError, KeyError):
                     value = None
             if value is None:
-                value = compute(item)
-                fresh[key] = encode(value)
+                to_compute[key] = item
+            else:
+                results[key] = value
+        computed = (map_all or _map_here)(compute, list(to_compute.values()))
+        fresh = {}
+        for key, value in zip(to_compute, computed):
             results[key] = value
+            fresh[key] = encode(value)
         self.derived[name] = ((), results)
         if missing:
             earlier = self.unsaved.get("each:" + name, ({}, set()))[0]     # not saved yet, still current
