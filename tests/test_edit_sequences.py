@@ -107,6 +107,7 @@ class AuthorEdits(RuleBasedStateMachine):
         self.options = site.Options(project=self.project, content=self.content, out=self.root / "served",
                                     config=self.project / "site.yml", jobs=1, drafts=self.DRAFTS)
         self.rebuilder: Rebuilder | None = None
+        self.clean_builds: dict[tuple, tuple] = {}     # input files -> what a clean build of them gives
 
     def teardown(self):
         if self.rebuilder is not None:
@@ -241,13 +242,28 @@ class AuthorEdits(RuleBasedStateMachine):
 
     # -- after every step -----------------------------------------------------------------------
     def clean_build(self) -> tuple[dict[str, bytes] | None, list[str]]:
+        """A clean `--no-cache` build of the inputs as they are now. A clean build is a pure
+        function of the input files' paths and bytes, so a sequence that comes back to inputs it
+        had (a flag toggled twice, a record deleted that was not there) is not built again."""
+        inputs = self.input_files()
+        if inputs in self.clean_builds:
+            return self.clean_builds[inputs]
         clean = replace(self.options, out=self.root / "clean", use_cache=False)
         shutil.rmtree(clean.out, ignore_errors=True)
         try:
             site.build(clean)
+            outcome = tree(clean.out), []
         except ContentError as error:
-            return None, [str(p) for p in error.problems]
-        return tree(clean.out), []
+            outcome = None, [str(p) for p in error.problems]
+        self.clean_builds[inputs] = outcome
+        return outcome
+
+    def input_files(self) -> tuple:
+        """Every file a build of this project can read, with its bytes (engine and build.py
+        apart: they never change within a sequence)."""
+        folders = [self.content, self.project / "templates", self.project / "static"]
+        files = [self.project / "site.yml", *(p for f in folders for p in sorted(f.rglob("*")) if p.is_file())]
+        return tuple((str(p), p.read_bytes()) for p in files if p.exists())
 
     def start_process_build(self):
         """`build.py build` in a new process with a cache of its own: successive process builds
