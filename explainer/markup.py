@@ -31,6 +31,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Body, Brief, Heading, Link, LinkIndex, Problem, suggest
+from .prose import TAG, sentences
 from .urls import image_path, name_slug, output_path, relative_url
 
 
@@ -44,7 +45,6 @@ WIKILINK = r"\[\[([^\[\]\n]+?)\]\]"
 CITATION = r"\[(@[A-Za-z0-9][\w.:-]*(?:\s*;\s*@[A-Za-z0-9][\w.:-]*)*)\]"
 SKIPPED_LINK_CLASSES = ("wikilink", "citation", "footnote-ref", "footnote-backref", "autolink")
 ELEMENT_ID = re.compile(r'\sid="([^"]+)"')
-TAG = re.compile(r"<[^>]*>")
 ALIGN_STYLE = re.compile(r"text-align: (left|center|right);?")
 BLOCK_TAG = re.compile(r"</?(?:p|h[1-6]|li|ul|ol|tr|td|th|table|thead|tbody|div|br|hr|blockquote|pre|dd|dt)\b[^>]*>")
 CITE_MARK = re.compile(r'<sup class="cite">.*?</sup>|<sup id="fnref:[^"]*">.*?</sup>')
@@ -136,7 +136,8 @@ class Renderer:
                     links=tuple(context.links), citations=tuple(context.citations),
                     words=len(brief.body.split()),
                     problems=tuple(context.problems),
-                    lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())))
+                    lookups=tuple(sorted((t, k, v) for (t, k), v in context.lookups.items())),
+                    sentences=tuple(sentences(html)))
 
 
 @functools.lru_cache(maxsize=16384)

@@ -292,6 +292,7 @@ class Body:
     # a cached body is valid as long as every answer is still the same.
     lookups: tuple[tuple[str, str, str | None], ...] = ()
     fingerprint: str = ""   # digest of the brief it was made from and of `lookups`: all it depends on
+    sentences: tuple[str, ...] = ()     # its prose as sentences (prose.sentences of `html`), for search
 
     def still_valid(self, index: LinkIndex) -> bool:
         tables = {"title": index.titles, "path": index.paths, "setting": index.settings, "image": index.images}

@@ -58,7 +58,7 @@ from typing import Any
 from .dates import PartialDate
 from .models import Body, Brief, Change, Event, EventRef, Figure, Heading, Link, Problem, Record, Source
 
-SCHEMA = 11
+SCHEMA = 12
 OUTPUT_SHAPERS = ("markdown", "jinja2", "markupsafe", "pyyaml", "nh3", "python-slugify", "text-unidecode",
                   "icalendar")
 STORE_NAME = "store.sqlite"
@@ -186,16 +186,17 @@ def loaded_to(result: tuple[Brief | Record | None, tuple[Problem, ...], str]) ->
 
 def body_from(text: str) -> Body:
     head, _, html = text.partition("\n")
-    headings, ids, links, citations, problems, words, lookups, fingerprint = json.loads(head)
+    headings, ids, links, citations, problems, words, lookups, fingerprint, sentences = json.loads(head)
     return Body(html, tuple(Heading(*h) for h in headings), frozenset(ids), tuple(Link(*k) for k in links),
-                tuple(citations), problems_from(problems), words, tuple(tuple(item) for item in lookups), fingerprint)
+                tuple(citations), problems_from(problems), words, tuple(tuple(item) for item in lookups), fingerprint,
+                tuple(sentences))
 
 
 def body_to(body: Body) -> str:
     """One line of JSON, then the HTML as it is (see loaded_to)."""
     return json.dumps([[[h.level, h.id, h.text] for h in body.headings], sorted(body.ids),
                        [[k.target, k.anchor, k.raw, k.line] for k in body.links], body.citations,
-                       problems_to(body.problems), body.words, body.lookups, body.fingerprint],
+                       problems_to(body.problems), body.words, body.lookups, body.fingerprint, body.sentences],
                       ensure_ascii=False, separators=(",", ":")) + "\n" + body.html
 
 

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import test_browser
 from bs4 import BeautifulSoup
 
-from explainer.searchindex import member_set, normalize, prefix_groups, sentences, terms
+from explainer.prose import sentences
+from explainer.searchindex import member_set, normalize, prefix_groups, terms
 
 # The browser fixtures of test_browser.py: one site, one Chromium, file:// and HTTP.
 browser, site, http_base, base, watched = (test_browser.browser, test_browser.site, test_browser.http_base,

@@ -94,7 +94,7 @@ def test_bodies_with_newlines_and_line_separators_survive_the_store():
     from explainer.state import body_from, body_to
     html = 'first\nsecond\u2028third\\n "quoted"\r\n\n'
     body = Body(html, (Heading(2, "a\nb", "A\nB"),), frozenset({"x"}), (Link("t", "", "[[t]]", 3),), ("s",),
-                (Problem("p.md", 1, "line\nbreak"),), 5, (("title", "t", "T\n"),), "f")
+                (Problem("p.md", 1, "line\nbreak"),), 5, (("title", "t", "T\n"),), "f", ("One.\nTwo\u2028.",))
     assert body_from(body_to(body)) == body
 
 
