@@ -92,13 +92,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Analysis:
-    """What the index reads of one document: its sentences (for snippets), and each term's
+    """What the index reads of one document: each term's
     weight in it (BM25's term-frequency part, summed over the fields with their weights).
     It depends on this document alone, so it is made once per document and kept under the
     document's digest (see `analyse.stored`): an edit analyses only what changed, and only
     each word's rarity (idf) is worked out over the whole site. Weights are packed (8 bytes
     each, not an object each) and words interned, so a large site's analyses stay small."""
-    prose: tuple[str, ...]
     terms: tuple[str, ...]      # sorted
     packed: bytes               # the terms' weights, in the same order, as array("d") bytes
 
@@ -107,9 +106,9 @@ class Analysis:
         return dict(zip(self.terms, array("d", self.packed)))
 
 
-def make_analysis(prose, weights: Iterable[tuple[str, float]]) -> Analysis:
+def make_analysis(weights: Iterable[tuple[str, float]]) -> Analysis:
     pairs = sorted(weights)
-    return Analysis(tuple(prose), tuple(sys.intern(term) for term, _ in pairs),
+    return Analysis(tuple(sys.intern(term) for term, _ in pairs),
                     array("d", [weight for _, weight in pairs]).tobytes())
 
 
@@ -140,17 +139,16 @@ def analyse(doc: Document) -> Analysis:
         weight = field_weight * (RECORD_BOOST if doc.record and field in NAME_FIELDS else 1.0)
         for word, tf in counts.items():
             weights[word] += weight * tf * (K1 + 1) / (tf + norm)
-    return make_analysis(prose, weights.items())
+    return make_analysis(weights.items())
 
 
 def analysis_to_text(analysis: Analysis) -> str:
-    return json.dumps([analysis.prose, list(zip(analysis.terms, array("d", analysis.packed)))], ensure_ascii=False,
+    return json.dumps(list(zip(analysis.terms, array("d", analysis.packed))), ensure_ascii=False,
                       separators=(",", ":"))
 
 
 def analysis_from_text(text: str) -> Analysis:
-    prose, weights = json.loads(text)
-    return make_analysis(prose, ((str(term), float(weight)) for term, weight in weights))
+    return make_analysis((str(term), float(weight)) for term, weight in json.loads(text))
 
 
 analyse.stored = (analysis_to_text, analysis_from_text)
@@ -336,8 +334,9 @@ def facets_data(documents: tuple[Document, ...], facet_labels: Mapping[tuple[str
     return as_script_data(facets)
 
 
-def doc_data(doc: Document, analysis: Analysis) -> str:
-    return as_script_data(doc_details(doc, list(analysis.prose)))
+def doc_data(doc: Document) -> str:
+    """What a result shows of a document; its sentences are its body's (made with the body)."""
+    return as_script_data(doc_details(doc, list(doc.body.sentences) if doc.body is not None else []))
 
 
 def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
@@ -350,7 +349,7 @@ def build_index(documents: tuple[Document, ...], analyses: tuple[Analysis, ...],
     files = files_of(groups, entries)
     return SearchIndex(manifest=manifest_data(total, groups),
                        terms=MappingProxyType({name: term_file_data(words, entries) for name, words in files.items()}),
-                       docs=MappingProxyType({n: doc_data(d, a) for n, (d, a) in enumerate(zip(documents, analyses))}),
+                       docs=MappingProxyType({n: doc_data(d) for n, d in enumerate(documents)}),
                        facets=facets_data(documents, facet_labels),
                        made_from=(documents, analyses, facet_labels), weights=MappingProxyType(weights),
                        entries=MappingProxyType(entries), groups=groups, files=MappingProxyType(files))
@@ -392,7 +391,7 @@ def update_index(last: SearchIndex, documents: tuple[Document, ...], analyses: t
     terms = {name: (term_file_data(words, entries) if name in stale else last.terms[name])
              for name, words in files.items()}
     docs = dict(last.docs)
-    docs.update((n, doc_data(documents[n], analyses[n])) for n in changed)
+    docs.update((n, doc_data(documents[n])) for n in changed)
     same_facets = old_labels == facet_labels and all(documents[n].facets == old_documents[n].facets for n in changed)
     return SearchIndex(manifest=last.manifest if groups == last.groups else manifest_data(total, groups),
                        terms=MappingProxyType(terms), docs=MappingProxyType(docs),
