@@ -302,14 +302,22 @@
       facetsBox.hidden = !facetsBox.childNodes.length;
     }
 
-    function run(remember) {
+    /* The status is a live region: while the reader types, it speaks once typing pauses. */
+    var speaking = null;
+    function say(text, typing) {
+      clearTimeout(speaking);
+      if (typing) speaking = setTimeout(function () { status.textContent = text; }, ANNOUNCE_AFTER_MS);
+      else status.textContent = text;
+    }
+
+    function run(remember, typing) {
       var q = field.value, ticket = ++latest;
       if (remember && window.history.replaceState) window.history.replaceState(null, "", address());
       if (!q.trim()) {
         list.innerHTML = "";
         facetsBox.innerHTML = "";
         facetsBox.hidden = true;
-        status.textContent = "Type a word to search every brief, topic and entity.";
+        say("Type a word to search every brief, topic and entity.", typing);
         return;
       }
       loadEngine().then(function (s) {
@@ -319,14 +327,16 @@
           found.results.forEach(function (doc, i) {
             list.appendChild(resultItem(s, doc, found.words, "search-page-result-" + i, false));
           });
-          status.textContent = found.total ? countText(found.total) + " for “" + q + "”" +
+          say(found.total ? countText(found.total) + " for “" + q + "”" +
             (chosen.length ? ", narrowed by " + chosen.length + (chosen.length === 1 ? " facet" : " facets") : "") +
             (found.total > found.results.length ? "; showing the first " + found.results.length + "." : ".")
-            : "No page matches “" + q + "”" + (chosen.length ? " with the facets chosen." : ".");
+            : "No page matches “" + q + "”" + (chosen.length ? " with the facets chosen." : "."), typing);
           more.hidden = found.total <= found.results.length;
           /* Facets come after the first results: their file is only needed here. */
           return s.facetCounts(found.matched).then(function (counts) { if (ticket === latest) showFacets(counts); });
         });
+      }).catch(function () {
+        if (ticket === latest) say("Search could not load its files; reload the page to try again.", false);
       });
     }
     var more = document.createElement("button");
@@ -337,7 +347,7 @@
     more.addEventListener("click", function () { limit += PAGE_SIZE; run(false); });
     list.parentNode.insertBefore(more, list.nextSibling);
     form.addEventListener("submit", function (event) { event.preventDefault(); limit = PAGE_SIZE; run(true); });
-    field.addEventListener("input", function () { limit = PAGE_SIZE; run(true); });
+    field.addEventListener("input", function () { limit = PAGE_SIZE; run(true, true); });
     run(false);
   }
 

@@ -280,3 +280,18 @@ def test_typing_a_query_letter_by_letter_never_blinks_to_no_results(watched, bas
                                "document.getElementById('site-search-status').textContent)")
     spoken = [text for text in tab.page.evaluate("window.spoken") if text]
     assert spoken and "No results" not in spoken and len(spoken) <= 3, spoken
+
+
+def test_typing_on_the_search_page_announces_once_typing_pauses(watched, base):
+    tab = watched()
+    tab.page.goto(base + "search.html")
+    tab.page.evaluate("""() => { window.spoken = [];
+        new MutationObserver(() => window.spoken.push(document.getElementById('search-page-status').textContent))
+          .observe(document.getElementById('search-page-status'), { childList: true, characterData: true,
+                                                                     subtree: true }); }""")
+    tab.page.locator("#search-page-input").press_sequentially("kaz", delay=60)
+    tab.page.wait_for_function("() => window.spoken.some(text => text.includes('kaz'))")
+    tab.page.wait_for_timeout(600)
+    spoken = tab.page.evaluate("() => window.spoken")
+    assert len(spoken) == 1 and "“kaz”" in spoken[0], spoken       # not "k", then "ka", then "kaz"
+    assert tab.problems == []
