@@ -124,6 +124,7 @@
     /* aria-controls names the list box while one is shown, else the (always present) panel. */
     function controls(id) { input.setAttribute("aria-controls", id); }
     function close() {
+      latest++;       /* a search still on its way must not open the list again */
       panel.hidden = true; input.setAttribute("aria-expanded", "false"); controls(panel.id); highlight(-1);
     }
     function show(found, query, s) {
@@ -257,9 +258,9 @@
     function showFacets(counts) {
       facetsBox.innerHTML = "";
       FACETS.forEach(function (f) {
-        var values = (counts[f[0]] || []).slice();
         /* A chosen value stays on show with (0) when nothing matches, so it can be unticked. */
-        chosen.forEach(function (c) {
+        var values = (counts[f[0]] || []).filter(function (v) { return v.count > 0 || isChosen(f[0], v.value); });
+        chosen.forEach(function (c) {     /* a value the site does not have (an old address) */
           if (c[0] === f[0] && !values.some(function (v) { return v.value === c[1]; })) {
             values.push({ value: c[1], label: c[1], count: 0 });
           }

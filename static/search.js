@@ -158,7 +158,8 @@
     return masks[key];
   }
 
-  /* For each facet kind, [{value, label, count}] of the values that the matched documents have. */
+  /* For each facet kind, [{value, label, count}] of every value (count 0 where no matched
+     document has it: the page shows those only when chosen, under their own label). */
   function facetCounts(matched) {
     return loadFacets().then(function () {
       var table = files["facets:"] || {}, counts = {};
@@ -167,7 +168,7 @@
           var count = 0;
           eachMember(table[kind][value][1], function (n) { if (matched && matched[n]) count++; });
           return { value: value, label: table[kind][value][0], count: count };
-        }).filter(function (item) { return item.count > 0; });
+        });
       });
       return counts;
     });

@@ -295,3 +295,14 @@ def test_typing_on_the_search_page_announces_once_typing_pauses(watched, base):
     spoken = tab.page.evaluate("() => window.spoken")
     assert len(spoken) == 1 and "“kaz”" in spoken[0], spoken       # not "k", then "ka", then "kaz"
     assert tab.problems == []
+
+
+def test_a_chosen_facet_with_no_results_keeps_its_name(watched, base):
+    tab = search_page(watched, base, "q=kazan&topic=global-south&entity=alexei-overchuk&year=1999")
+    chosen = (("topic", "global-south", "Global South"), ("entity", "alexei-overchuk", "Alexei Overchuk"))
+    for kind, value, name in chosen:
+        box = tab.page.locator(f"input[name={kind}][value='{value}']")
+        label = tab.page.locator("#search-page-facets label", has=box)
+        label.wait_for()
+        assert name in label.text_content() and "(0)" in label.text_content(), label.text_content()
+    assert tab.problems == []
